@@ -1,0 +1,1 @@
+"""Seekline's aligner: parse a radio transcript and align it to the broadcast audio."""

@@ -1,0 +1,125 @@
+"""The alignment pipeline: probe and decode the audio, align the transcript's sentences, build the sync map."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from . import audio, engine, speech
+from .errors import AlignmentError
+from .models import Cue, Segment, SyncMap, Transcript, Turn, ms
+
+Progress = Callable[[str, float], None]
+
+# Even fast newsreaders stay under ~20 characters a second; more than this cannot all have been spoken.
+MAX_CHARS_PER_SECOND = 40.0
+
+
+def _no_progress(stage: str, fraction: float) -> None:
+    pass
+
+
+def _check_fits(transcript: Transcript, duration: float) -> None:
+    chars = sum(len(s.speech) for t in transcript.turns for s in t.sentences if s.speakable)
+    if chars == 0:
+        raise AlignmentError("the transcript has no speakable words; check that the right file was given")
+    if chars / duration > MAX_CHARS_PER_SECOND:
+        raise AlignmentError(
+            f"the audio is {duration:.1f} s long but the transcript has {chars} characters of speech, "
+            "more than could be spoken in that time; check that the audio and transcript belong together"
+        )
+
+
+def _aligned_turn(turn: Turn, times: list[tuple[float, float]]) -> Segment:
+    """A turn segment from the times of its speakable sentences, in order."""
+    children = []
+    pending = iter(times)
+    for k, sentence in enumerate(turn.sentences, start=1):
+        start, end = next(pending) if sentence.speakable else (None, None)
+        children.append(Segment(id=f"{turn.id}.s{k}", kind="sentence", text=sentence.text, start=start, end=end))
+    timed = [c for c in children if c.start is not None]
+    if not timed:  # nothing to say: placed later, between its neighbours, with zero length
+        return Segment(id=turn.id, kind="turn", text=turn.text, start=None, end=None, speaker=turn.speaker,
+                       flags=("not_aligned",), children=tuple(children))
+    return Segment(id=turn.id, kind="turn", text=turn.text, start=timed[0].start, end=timed[-1].end,
+                   speaker=turn.speaker, flags=turn.flags, children=tuple(children))
+
+
+def _fill_gaps(segments: list[Segment], duration: float) -> list[Segment]:
+    """Place cues (and unaligned turns) in the gap between their aligned neighbours."""
+    out: list[Segment] = []
+    for i, seg in enumerate(segments):
+        if seg.start is None:
+            prev_end = next((s.end for s in reversed(out) if s.end is not None), 0.0)
+            next_start = next((s.start for s in segments[i + 1:] if s.start is not None), duration)
+            start, end = prev_end, max(prev_end, next_start)
+            if seg.kind == "turn":
+                start = end = prev_end
+            seg = Segment(id=seg.id, kind=seg.kind, text=seg.text, start=ms(start), end=ms(end),
+                          speaker=seg.speaker, confidence=seg.confidence, flags=seg.flags, children=seg.children)
+        out.append(seg)
+    return out
+
+
+def align_wav(
+    wav_path: str | os.PathLike[str],
+    duration: float,
+    transcript: Transcript,
+    *,
+    options: engine.EngineOptions | None = None,
+    progress: Progress = _no_progress,
+) -> SyncMap:
+    """Align ``transcript`` to an already decoded mono 16 kHz WAV."""
+    _check_fits(transcript, duration)
+    sentences = [s.speech for t in transcript.turns for s in t.sentences if s.speakable]
+    progress("align", 0.0)
+    raw = engine.align_fragments(wav_path, sentences, options)
+    progress("align", 0.9)
+    found = speech.profile(wav_path)
+    times = [tuple(map(ms, found.snap(a, b))) for a, b in raw]
+    progress("align", 1.0)
+    segments: list[Segment] = []
+    cursor = 0
+    for item in transcript.segments:
+        if isinstance(item, Cue):
+            segments.append(Segment(id=item.id, kind="cue", text=item.text, start=None, end=None))
+            continue
+        n = sum(1 for s in item.sentences if s.speakable)
+        segments.append(_aligned_turn(item, times[cursor:cursor + n]))
+        cursor += n
+    return SyncMap(
+        duration=ms(duration),
+        speakers=transcript.speakers,
+        segments=tuple(_fill_gaps(segments, duration)),
+        title=transcript.title,
+    )
+
+
+def align(
+    audio_path: str | os.PathLike[str],
+    transcript: Transcript,
+    *,
+    options: engine.EngineOptions | None = None,
+    progress: Progress | None = None,
+) -> SyncMap:
+    """Align ``transcript`` to the audio file at ``audio_path`` and return the sync map.
+
+    :param progress: called with ``(stage, fraction)`` as the work goes on.
+    :raises AudioError: when the audio cannot be read.
+    :raises AlignmentError: when the text cannot fit the audio or aeneas fails.
+    """
+    progress = progress or _no_progress
+    progress("probe", 0.0)
+    audio.probe(audio_path)
+    if not transcript.turns:
+        raise AlignmentError("the transcript has no speaker turns to align; check that the right file was given")
+    with tempfile.TemporaryDirectory(prefix="seekline-") as tmp:
+        progress("decode", 0.0)
+        wav = Path(tmp) / "audio.wav"
+        info = audio.decode(audio_path, wav)
+        progress("decode", 1.0)
+        result = align_wav(wav, info.duration, transcript, options=options, progress=progress)
+    progress("done", 1.0)
+    return result

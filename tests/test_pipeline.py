@@ -1,0 +1,103 @@
+"""Real aeneas alignments of small espeak-ng broadcasts built by the tests."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import synth
+
+from aligner.errors import AlignmentError, AudioError
+from aligner.models import Cue, Sentence, Speaker, SyncMap, Transcript, Turn
+from aligner.pipeline import align
+
+TURNS = [
+    ("ann", "en-us", "Good morning. Today we talk about the weather in the mountains."),
+    ("bob", "en-gb+m3", "Thank you, Ann. It has been a cold week up here, and the snow keeps falling."),
+    ("ann", "en-us", "How are the roads holding up for the drivers?"),
+    ("bob", "en-gb+m3", "Most roads are open. The pass road closed on Tuesday night and is still closed."),
+    ("cat", "en-us+f3", "We will reopen it as soon as the plows are done. That could take two days."),
+]
+
+
+def transcript_of(turns: list[tuple[str, str, str]], cue_after: int | None = None) -> Transcript:
+    segments: list[Turn | Cue] = []
+    for i, (speaker, _voice, text) in enumerate(turns, start=1):
+        sentences = tuple(Sentence(s, s) for s in re.split(r"(?<=[.?!])\s+", text))
+        segments.append(Turn(id=f"t{i}", speaker=speaker, text=text, sentences=sentences))
+        if cue_after == i:
+            segments.append(Cue(id="c1", text="(SOUNDBITE OF MUSIC)"))
+    speakers = tuple(Speaker(id=s, label=s.upper()) for s in dict.fromkeys(t[0] for t in turns))
+    return Transcript(title="Weather", speakers=speakers, segments=tuple(segments))
+
+
+@pytest.fixture(scope="module")
+def broadcast(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[synth.TurnTruth]]:
+    out = tmp_path_factory.mktemp("broadcast") / "show.wav"
+    truth = synth.build(TURNS, out, lead_in=np.zeros(int(1.5 * synth.SR), dtype=np.float32))
+    return out, truth
+
+
+@pytest.fixture(scope="module")
+def syncmap(broadcast: tuple[Path, list[synth.TurnTruth]]) -> SyncMap:
+    return align(broadcast[0], transcript_of(TURNS, cue_after=2))
+
+
+def test_turn_starts_within_250_ms_of_truth(syncmap: SyncMap, broadcast) -> None:
+    turns = [s for s in syncmap.segments if s.kind == "turn"]
+    assert len(turns) == len(broadcast[1])
+    for seg, truth in zip(turns, broadcast[1], strict=True):
+        assert seg.speaker == truth.speaker
+        assert abs(seg.start - truth.start) < 0.25, (seg.id, seg.start, truth.start)
+
+
+def test_sentences_nest_inside_their_turn_in_order(syncmap: SyncMap) -> None:
+    for seg in (s for s in syncmap.segments if s.kind == "turn"):
+        assert seg.children[0].start == seg.start and seg.children[-1].end == seg.end
+        bounds = [t for c in seg.children for t in (c.start, c.end)]
+        assert bounds == sorted(bounds)
+
+
+def test_cue_sits_between_its_neighbours(syncmap: SyncMap) -> None:
+    kinds = [s.kind for s in syncmap.segments]
+    assert kinds == ["turn", "turn", "cue", "turn", "turn", "turn"]
+    before, cue, after = syncmap.segments[1:4]
+    assert before.end <= cue.start <= cue.end <= after.start
+
+
+def test_sync_map_round_trips_and_times_are_milliseconds(syncmap: SyncMap) -> None:
+    d = syncmap.to_dict()
+    assert SyncMap.from_dict(d) == syncmap
+    assert d["version"] == 1 and d["audio"]["duration"] > 20
+    first = d["segments"][0]
+    assert set(first) >= {"id", "kind", "speaker", "text", "start", "end", "confidence", "flags", "children"}
+    assert first["confidence"] is None
+    assert all(round(t, 3) == t for s in d["segments"] for t in (s["start"], s["end"]))
+
+
+def test_second_alignment_in_same_process_does_not_hang(broadcast) -> None:
+    one_turn = transcript_of(TURNS[:1])
+    first = align(broadcast[0], one_turn)
+    second = align(broadcast[0], one_turn)
+    assert first == second
+
+
+def test_missing_audio_is_an_audio_error(tmp_path: Path) -> None:
+    with pytest.raises(AudioError, match="not found"):
+        align(tmp_path / "nope.mp3", transcript_of(TURNS))
+
+
+def test_text_file_named_mp3_is_an_audio_error(tmp_path: Path) -> None:
+    fake = tmp_path / "story.mp3"
+    fake.write_text("this is not audio at all\n" * 50)
+    with pytest.raises(AudioError, match="cannot read story.mp3"):
+        align(fake, transcript_of(TURNS))
+
+
+def test_audio_far_too_short_for_the_text_is_an_alignment_error(tmp_path: Path) -> None:
+    short = tmp_path / "short.wav"
+    synth.build([("ann", "en-us", "Hi.")], short, pause=0.0)
+    with pytest.raises(AlignmentError, match="more than could be spoken"):
+        align(short, transcript_of(TURNS * 3))
