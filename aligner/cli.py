@@ -72,7 +72,7 @@ def align(audio: Path, transcript: Path, output: Path, fmt: str, transcript_form
     from .transcript import load_transcript
 
     parsed = load_transcript(transcript, format=transcript_format)
-    with click.progressbar(length=100, label="Aligning", file=sys.stderr) as bar:
+    with click.progressbar(length=100, label="Aligning", file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
         spans = {"probe": (0, 5), "decode": (5, 15), "align": (15, 100), "done": (100, 100)}
 
         def progress(stage: str, fraction: float) -> None:

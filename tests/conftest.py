@@ -1,0 +1,175 @@
+"""Shared fixtures: a Flask app on a temporary instance, its clients, and small real episodes."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import synth
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from aligner.models import Segment, Speaker, SyncMap
+from server import create_app, db, library
+from server.config import REPO_DIR
+
+DEMO_DIR = REPO_DIR / "media" / "demo"
+
+# A short NPR-style show written for the tests: (label line, speaker id, espeak voice, text).
+SHOW = [
+    (
+        "ALEX MORGAN, HOST",
+        "morgan",
+        "en-us",
+        "The harbor lights came back on tonight. Crews worked for three days.",
+    ),
+    (
+        "JORDAN LEE, BYLINE",
+        "lee",
+        "en-gb+m3",
+        "The old lamps are made of brass and glass. Each one was cleaned by hand.",
+    ),
+    ("MORGAN", "morgan", "en-us", "How long will they last this time?"),
+    ("LEE", "lee", "en-gb+m3", "The crews say ten years at least. Then the work starts again."),
+]
+CUE_AFTER = 2  # "(SOUNDBITE OF MUSIC)" after the second turn
+SPEAKERS = (Speaker("morgan", "MORGAN", "Alex Morgan", "host"), Speaker("lee", "LEE", "Jordan Lee", "byline"))
+
+
+@dataclass(frozen=True)
+class Show:
+    """A small broadcast built with espeak-ng: its audio, transcript text and the sync map it truly has."""
+
+    audio: Path
+    transcript: str
+    truth: SyncMap
+
+
+def show_transcript() -> str:
+    lines = ["Harbor Lights Return", ""]
+    for i, (label, _id, _voice, text) in enumerate(SHOW, start=1):
+        lines += [f"{label}: {text}", ""]
+        if i == CUE_AFTER:
+            lines += ["(SOUNDBITE OF MUSIC)", ""]
+    return "\n".join(lines)
+
+
+def _sentences(turn_id: str, text: str, start: float, end: float) -> tuple[Segment, ...]:
+    """Split a turn's span over its sentences in proportion to their length (good enough for API tests)."""
+    parts = re.split(r"(?<=[.?!])\s+", text)
+    total = sum(len(p) for p in parts)
+    out, t = [], start
+    for k, part in enumerate(parts, start=1):
+        stop = end if k == len(parts) else round(t + (end - start) * len(part) / total, 3)
+        out.append(Segment(id=f"{turn_id}.s{k}", kind="sentence", text=part, start=round(t, 3), end=stop))
+        t = stop
+    return tuple(out)
+
+
+@pytest.fixture(scope="session")
+def show(tmp_path_factory: pytest.TempPathFactory) -> Show:
+    """The espeak-ng show as a constant-bitrate MP3, with a music cue, and its true sync map."""
+    tmp = tmp_path_factory.mktemp("show")
+    wav, mp3 = tmp / "show.wav", tmp / "show.mp3"
+    turns = [(spk, voice, text) for _label, spk, voice, text in SHOW]
+    truth = synth.build(turns, wav, lead_in=np.zeros(synth.SR, dtype=np.float32))
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(wav),
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "64k",
+            "-ar",
+            "22050",
+            str(mp3),
+        ],
+        check=True,
+    )
+    duration = float(
+        subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(mp3)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    segments: list[Segment] = []
+    for i, (t, (_label, spk, _voice, text)) in enumerate(zip(truth, SHOW, strict=True), start=1):
+        segments.append(
+            Segment(
+                id=f"t{i}",
+                kind="turn",
+                text=text,
+                start=t.start,
+                end=t.end,
+                speaker=spk,
+                children=_sentences(f"t{i}", text, t.start, t.end),
+            )
+        )
+        if i == CUE_AFTER:
+            segments.append(
+                Segment(id="c1", kind="cue", text="(SOUNDBITE OF MUSIC)", start=t.end, end=truth[i].start)
+            )
+    syncmap = SyncMap(
+        duration=round(duration, 3), speakers=SPEAKERS, segments=tuple(segments), title="Harbor Lights Return"
+    )
+    return Show(audio=mp3, transcript=show_transcript(), truth=syncmap)
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'seekline.sqlite3'}",
+            "MEDIA_DIR": str(tmp_path / "media"),
+            "DEMO_DIR": str(tmp_path / "no-demo"),
+        }
+    )
+    yield app
+    db.dispose(app)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def episode(app: Flask, show: Show) -> library.Episode:
+    """The show in the library with its true sync map stored directly (no aligner run: fast)."""
+    with app.app_context():
+        ep = library.add_episode(show.audio, show.transcript, title="Harbor Lights Return")
+        return library.store_syncmap(ep.id, show.truth)
+
+
+@pytest.fixture
+def demo_episode(app: Flask, show: Show) -> library.Episode:
+    """The bundled demo, imported and aligned for real, when media/demo exists; else the espeak show."""
+    if (DEMO_DIR / "demo.mp3").is_file() and (DEMO_DIR / "transcript.txt").is_file():
+        from server.demo import ensure_demo
+
+        app.config["DEMO_DIR"] = str(DEMO_DIR)
+        ep = ensure_demo(app)
+        assert ep is not None and ep.aligned, "the bundled demo episode failed to import or align"
+        return ep
+    with app.app_context():
+        ep = library.add_episode(show.audio, show.transcript)
+        return library.store_syncmap(ep.id, show.truth)
