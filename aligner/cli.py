@@ -1,4 +1,4 @@
-"""The ``seekline`` command line: parse, align and serve."""
+"""The aligner's commands of the ``seekline`` command line: parse and align (server/cli.py adds the rest)."""
 
 from __future__ import annotations
 
@@ -87,20 +87,3 @@ def align(audio: Path, transcript: Path, output: Path, fmt: str, transcript_form
         output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
         turns = sum(1 for s in syncmap.segments if s.kind == "turn")
         click.echo(f"Wrote {turns} turns to {output}", err=True)
-
-
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--no-demo", is_flag=True, help="Do not import and align the bundled demo episode.")
-@reports_errors
-def serve(host: str, port: int, no_demo: bool) -> None:
-    """Start the Seekline server (with the demo episode, aligned on first start)."""
-    from server import create_app
-    from server.demo import ensure_demo
-
-    app = create_app()
-    if not no_demo:
-        ensure_demo(app)
-    click.echo(f"Seekline is running at http://{host}:{port}/", err=True)
-    app.run(host=host, port=port, threaded=True)
