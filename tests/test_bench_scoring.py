@@ -1,0 +1,181 @@
+"""The accuracy bench's scorer on tiny hand-made sync maps and truths."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import scoring  # noqa: E402
+
+
+def utt(text: str, start: float | None, end: float | None) -> dict:
+    return {"text": text, "speech_start": start, "speech_end": end}
+
+
+def truth_turn(speaker: str, utts: list[dict], in_audio: bool = True) -> dict:
+    t = {"speaker": speaker, "text": " ".join(u["text"] for u in utts), "utterances": utts,
+         "speech_start": utts[0]["speech_start"] if utts else None,
+         "speech_end": utts[-1]["speech_end"] if utts else None}
+    if not in_audio:
+        t["in_audio"] = False
+    return t
+
+
+def seg(speaker: str, text: str, start: float | None, end: float | None, flags=(), kids=()) -> dict:
+    return {"id": "x", "kind": "turn", "speaker": speaker, "text": text, "start": start, "end": end,
+            "confidence": None, "flags": list(flags),
+            "children": [{"id": "x.s", "kind": "sentence", "text": k, "start": a, "end": b}
+                         for k, a, b in kids]}
+
+
+TRUTH = {"turns": [
+    truth_turn("GARCIA", [utt("Good evening.", 1.0, 2.0), utt("Here is the news.", 2.5, 4.0)]),
+    truth_turn("PATEL", [utt("Thanks, Ana.", 5.0, 6.0)]),
+    truth_turn("GARCIA", [utt("Storms are coming tonight.", 7.0, 9.0)]),
+]}
+
+
+def test_truth_against_itself_scores_zero_error():
+    sc = scoring.score(scoring.truth_syncmap(TRUTH), TRUTH)
+    assert sc.matched == 3 and sc.speaker_mismatch == 0
+    assert sc.starts.max_ms == 0 and sc.ends.max_ms == 0 and sc.sentences.max_ms == 0
+    assert sc.starts.within_100 == 1.0 and sc.sentences.n == 4
+    assert sc.flags.wrong == 0 and sc.flags.false_flag_rate == 0.0
+
+
+def test_signed_errors_percentiles_and_windows():
+    sm = {"segments": [
+        seg("garcia", "Good evening. Here is the news.", 1.05, 4.2,
+            kids=[("Good evening.", 1.05, 2.0), ("Here is the news.", 2.3, 4.2)]),
+        {"id": "c1", "kind": "cue", "text": "(SOUNDBITE OF MUSIC)", "start": 4.2, "end": 5.0},
+        seg("patel", "Thanks, Ana.", 4.7, 6.0, kids=[("Thanks, Ana.", 4.7, 6.0)]),
+        seg("garcia", "Storms are coming tonight.", 9.0, 9.5, flags=["low_confidence"],
+            kids=[("Storms are coming tonight.", 9.0, 9.5)]),
+    ]}
+    sc = scoring.score(sm, TRUTH)
+    # start errors: +50 ms, -300 ms, +2000 ms
+    assert sc.starts.median_ms == pytest.approx(300)
+    assert sc.starts.max_ms == pytest.approx(2000)
+    assert sc.starts.p95_ms == pytest.approx(300 + (2000 - 300) * 0.9)
+    assert sc.starts.within_100 == pytest.approx(1 / 3)
+    assert sc.starts.within_250 == pytest.approx(1 / 3)
+    assert sc.starts.within_1000 == pytest.approx(2 / 3)
+    assert sc.starts.mean_signed_ms == pytest.approx((50 - 300 + 2000) / 3)
+    assert sc.ends.mean_signed_ms == pytest.approx((200 + 0 + 500) / 3)
+    # sentences pair 1:1: errors +50, -200, -300, +2000
+    assert sc.sentences.n == 4 and sc.sentences.median_ms == pytest.approx(250)
+    # the 2 s late turn is wrong and flagged; the other two are right and unflagged
+    assert (sc.flags.wrong, sc.flags.wrong_flagged, sc.flags.recall) == (1, 1, 1.0)
+    assert (sc.flags.right, sc.flags.right_flagged) == (2, 0)
+
+
+def test_sentences_fall_back_to_matching_first_words():
+    utts = [utt("one two three four", 0.0, 1.0), utt("five six seven", 1.2, 2.0),
+            utt("eight nine ten", 2.5, 3.0)]
+    kids = [("One two three four five six seven.", 0.1, 2.0), ("Eight, nine, ten!", 2.4, 3.0)]
+    sm = {"segments": [seg("rossi", "...", 0.0, 3.0, kids=kids)]}
+    sc = scoring.score(sm, {"turns": [truth_turn("ROSSI", utts)]})
+    # "five six seven" was merged into the first sentence: it has no sentence of its own and is not scored
+    assert sc.sentences_total == 3 and sc.sentences.n == 2 and sc.sentences.missing == 0
+    assert sc.sentences.mean_signed_ms == pytest.approx(0) and sc.sentences.max_ms == pytest.approx(100)
+
+
+def test_absent_turns_count_as_expected_flagged_and_handle_none_times():
+    truth = {"turns": [TRUTH["turns"][0], truth_turn("NOBODY", [], in_audio=False) | {"text": "Never aired."},
+                       TRUTH["turns"][1]]}
+    sm = {"segments": [
+        seg("garcia", "Good evening. Here is the news.", 1.0, 4.0),
+        seg("nobody", "Never aired.", None, None, flags=["not_in_audio"]),
+        seg("patel", "Thanks, Ana.", 5.0, 6.0, flags=["low_confidence"]),
+    ]}
+    sc = scoring.score(sm, truth)
+    f = sc.flags
+    assert (f.absent, f.absent_flagged, f.absent_not_in_audio, f.absent_placed) == (1, 1, 1, 0)
+    assert f.wrong == 1 and f.recall == 1.0
+    assert (f.right, f.right_flagged, f.false_flag_rate) == (2, 1, 0.5)
+    assert sc.starts.n == 2 and sc.starts.missing == 0  # the absent turn is not a timing error
+
+
+def test_absent_turn_given_a_span_and_no_flag_is_caught():
+    absent = truth_turn("NOBODY", [], in_audio=False) | {"text": "Never aired."}
+    truth = {"turns": [TRUTH["turns"][1], absent]}
+    sm = {"segments": [seg("patel", "Thanks, Ana.", 5.0, 6.0), seg("nobody", "Never aired.", 6.0, 8.0)]}
+    f = scoring.score(sm, truth).flags
+    assert (f.absent, f.absent_flagged, f.absent_placed, f.recall) == (1, 0, 1, 0.0)
+
+
+def test_present_turn_without_time_is_missing_and_wrong():
+    sm = {"segments": [seg("garcia", "a", 1.0, 4.0), seg("patel", "b", None, None),
+                       seg("garcia", "c", 7.0, 9.0)]}
+    sc = scoring.score(sm, TRUTH)
+    assert sc.starts.missing == 1 and sc.starts.within_100 == pytest.approx(2 / 3)
+    assert sc.flags.wrong == 1 and sc.flags.wrong_flagged == 0
+
+
+def test_turns_join_by_text_when_the_parser_split_one():
+    sm = {"segments": [
+        seg("garcia", "Good evening.", 1.0, 2.0), seg("garcia", "Here is the news.", 2.5, 4.0),
+        seg("patel", "Thanks, Ana.", 5.1, 6.0), seg("garcia", "Storms are coming tonight.", 7.0, 9.0)]}
+    sc = scoring.score(sm, TRUTH)
+    assert sc.seg_turns == 4 and sc.matched == 3
+    assert sc.starts.max_ms == pytest.approx(100)
+
+
+def test_descriptive_flags_do_not_count_as_doubt():
+    sm = scoring.truth_syncmap(TRUTH)
+    sm["segments"][0]["flags"] = ["intro"]
+    sm["segments"][1]["flags"] = ["archival", "rate_outlier"]
+    f = scoring.score(sm, TRUTH).flags
+    assert (f.right, f.right_flagged) == (3, 1)
+
+
+def test_speaker_mismatch_is_counted():
+    sm = scoring.truth_syncmap(TRUTH)
+    sm["segments"][1]["speaker"] = "garcia"
+    assert scoring.score(sm, TRUTH).speaker_mismatch == 1
+
+
+@pytest.mark.parametrize(("errors", "median", "p95"), [
+    ([0.01], 10, 10),
+    ([0.01, -0.03], 20, 29),
+    ([0.0, 0.1, 0.2, 0.3, 0.4], 200, 380),
+])
+def test_stats_percentiles_match_numpy_linear(errors, median, p95):
+    s = scoring.stats(errors)
+    assert s.median_ms == pytest.approx(median) and s.p95_ms == pytest.approx(p95)
+
+
+def test_stats_of_nothing_is_empty_not_a_crash():
+    s = scoring.stats([None, None])
+    assert (s.n, s.missing, s.median_ms, s.within_250) == (2, 2, None, 0.0)
+    assert scoring.stats([]).within_100 is None
+
+
+DATA = Path(os.environ.get("SEEKLINE_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
+
+
+@pytest.mark.data
+@pytest.mark.skipif(not (DATA / "tools" / "make_broadcast.py").is_file(), reason="no shared data folder")
+def test_bench_builds_cases_and_scores_the_truth_baseline_at_zero(tmp_path, capsys):
+    from bench import accuracy
+
+    assert accuracy.main(["--data", str(DATA), "--cases", "absent,story", "--out", str(tmp_path),
+                          "--aligner", "truth", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    cases = {c["case"]: c for c in doc["cases"]}
+    absent, story = cases["absent"], cases["story"]
+    assert absent["score"]["turn_start"]["max_ms"] == 0 and story["score"]["turn_end"]["max_ms"] == 0
+    assert absent["score"]["flags"]["absent"] == 2 and absent["score"]["flags"]["absent_flagged"] == 2
+    # the story sits in the middle third of its recording, and its truth was shifted there
+    truth = json.loads(next(tmp_path.glob("story-*/truth.json")).read_text())
+    assert truth["story"]["start"] == pytest.approx(truth["duration_s"] / 3, abs=0.01)
+    assert truth["story"]["start"] < truth["turns"][0]["speech_start"] < truth["turns"][-1]["speech_end"]
+    assert truth["turns"][-1]["speech_end"] < truth["story"]["end"]
+    text = next(tmp_path.glob("absent-*/transcript.txt")).read_text()
+    assert text.count(": ") >= len(json.loads(next(tmp_path.glob("absent-*/truth.json")).read_text())["turns"])
