@@ -12,6 +12,9 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from .errors import AlignmentError
 
@@ -27,12 +30,15 @@ class EngineOptions:
     :param nonspeech_min: pauses at least this long (s) are cut from fragment ends, so a
         fragment ends where its speech ends; ``None`` keeps aeneas's default (no cut).
     :param head_max: search up to this many seconds for where speech starts; ``None`` off.
+    :param frame_step: seconds between MFCC frames (aeneas's window shift); a coarse pass over
+        hours of audio uses a larger step, which shrinks the DTW matrix by its square.
     """
 
     language: str = "eng"
     dtw_margin: float = 60.0
     nonspeech_min: float | None = 0.3
     head_max: float | None = None
+    frame_step: float = 0.040
 
 
 def _task_config(options: EngineOptions) -> str:
@@ -59,6 +65,8 @@ def _runtime_config(options: EngineOptions, tmp_dir: str) -> str:
         "cew_subprocess_enabled=True",
         f"cew_subprocess_path={sys.executable}",
         f"dtw_margin={options.dtw_margin:.3f}",
+        f"mfcc_window_shift={options.frame_step:.3f}",
+        f"mfcc_window_length={max(0.100, 2.5 * options.frame_step):.3f}",
         f"tmp_path={tmp_dir}",
     ])
 
@@ -104,3 +112,94 @@ def align_fragments(
         return [by_id[f"f{i:06d}"] for i in range(len(texts))]
     except KeyError as e:
         raise AlignmentError(f"aeneas returned no time for fragment {e}") from e
+
+
+def _tts_config(language: str, tmp_dir: str) -> str:
+    return "|".join([
+        "tts=espeak",
+        "cew_subprocess_enabled=True",
+        f"cew_subprocess_path={sys.executable}",
+        f"tmp_path={tmp_dir}",
+    ])
+
+
+def synthesize(
+    texts: Sequence[str], out_wav: str | os.PathLike[str], language: str = "eng",
+) -> list[tuple[float, float]]:
+    """Speak ``texts`` in order with aeneas's eSpeak into one WAV; each text's ``(start, end)`` in it.
+
+    :raises AlignmentError: when the TTS fails.
+    """
+    from aeneas.runtimeconfiguration import RuntimeConfiguration
+    from aeneas.synthesizer import Synthesizer
+    from aeneas.textfile import TextFile, TextFragment
+
+    if not texts:
+        return []
+    if any(not t.strip() for t in texts):
+        raise AlignmentError("internal: an empty text fragment reached the synthesizer")
+    with tempfile.TemporaryDirectory(prefix="seekline-tts-") as tmp:
+        text_file = TextFile()
+        for i, text in enumerate(texts):
+            text_file.add_fragment(
+                TextFragment(identifier=f"f{i:06d}", language=language, lines=[text], filtered_lines=[text])
+            )
+        try:
+            synth = Synthesizer(rconf=RuntimeConfiguration(_tts_config(language, tmp)))
+            anchors, total, _chars = synth.synthesize(text_file, os.fspath(out_wav))
+        except Exception as e:  # aeneas raises many unrelated types
+            raise AlignmentError(f"eSpeak could not speak this text: {e}") from e
+    starts = [float(a[0]) for a in anchors]
+    ends = starts[1:] + [float(total)]
+    return list(zip(starts, ends, strict=True))
+
+
+MFCC_STEP = 0.040  # seconds between MFCC frames (aeneas's default window shift)
+_MFCC_WINDOW = 0.100  # seconds per MFCC window (aeneas's default)
+
+
+def mfcc(wav_path: str | os.PathLike[str], block_seconds: float = 60.0) -> np.ndarray:
+    """aeneas's MFCCs of a mono 16-bit WAV, ``(frames, 13)`` float32 at :data:`MFCC_STEP`, block by block.
+
+    Memory stays bounded by one block of samples, however long the recording.
+    """
+    import wave
+
+    import aeneas.cmfcc.cmfcc as cmfcc
+    from aeneas.runtimeconfiguration import RuntimeConfiguration as RC
+
+    rc = RC()
+    out: list[np.ndarray] = []
+    with wave.open(os.fspath(wav_path), "rb") as w:
+        if w.getnchannels() != 1 or w.getsampwidth() != 2:
+            raise AlignmentError(f"{wav_path} is not mono 16-bit")
+        rate = w.getframerate()
+        shift = int(MFCC_STEP * rate)
+        block = max(1, int(block_seconds / MFCC_STEP)) * shift
+        context = int(_MFCC_WINDOW * rate)
+        pending = np.zeros(0, dtype=np.float64)
+        done = False
+        while not done:
+            raw = w.readframes(block + context - len(pending))
+            done = not raw
+            x = np.concatenate([pending, np.frombuffer(raw, dtype="<i2") / 32768.0])
+            if done:
+                if len(x) >= shift:  # the tail: frames for what is left, as aeneas would
+                    out.append(_cmfcc(cmfcc, rc, x, rate)[: len(x) // shift])
+                break
+            if len(x) < block + context:
+                pending = x
+                continue
+            out.append(_cmfcc(cmfcc, rc, x, rate)[: block // shift])
+            pending = x[block:]
+    return np.concatenate(out).astype(np.float32) if out else np.zeros((0, rc[RC.MFCC_SIZE]), np.float32)
+
+
+def _cmfcc(cmfcc: Any, rc: Any, x: np.ndarray, rate: int) -> np.ndarray:
+    from aeneas.runtimeconfiguration import RuntimeConfiguration as RC
+
+    return cmfcc.compute_from_data(
+        np.ascontiguousarray(x, dtype=np.float64), rate, rc[RC.MFCC_FILTERS], rc[RC.MFCC_SIZE],
+        rc[RC.MFCC_FFT_ORDER], rc[RC.MFCC_LOWER_FREQUENCY], rc[RC.MFCC_UPPER_FREQUENCY],
+        rc[RC.MFCC_EMPHASIS_FACTOR], _MFCC_WINDOW, MFCC_STEP,
+    )[0]

@@ -168,6 +168,37 @@ class Segment:
 
 
 @dataclass(frozen=True, slots=True)
+class Coverage:
+    """The span of the recording the transcript covers; ``located`` when found inside a longer recording."""
+
+    start: float
+    end: float
+    located: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": ms(self.start), "end": ms(self.end), "located": self.located}
+
+
+@dataclass(frozen=True, slots=True)
+class AlignmentQuality:
+    """How far the whole alignment can be trusted: mean turn confidence and the share of flagged turns."""
+
+    confidence: float
+    flagged: float
+
+    @property
+    def verdict(self) -> str:
+        if self.confidence < 0.35 or self.flagged > 0.6:
+            return "failed"
+        if self.confidence < 0.65 or self.flagged > 0.2:
+            return "doubtful"
+        return "good"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"confidence": self.confidence, "flagged": self.flagged, "verdict": self.verdict}
+
+
+@dataclass(frozen=True, slots=True)
 class SyncMap:
     """The canonical aligned result that every exporter and the API read."""
 
@@ -176,6 +207,8 @@ class SyncMap:
     segments: tuple[Segment, ...]
     title: str | None = None
     version: int = SYNC_MAP_VERSION
+    coverage: Coverage | None = None
+    quality: AlignmentQuality | None = None
 
     def speaker(self, speaker_id: str | None) -> Speaker | None:
         return next((s for s in self.speakers if s.id == speaker_id), None)
@@ -185,18 +218,23 @@ class SyncMap:
             "version": self.version,
             "title": self.title,
             "audio": {"duration": ms(self.duration)},
+            "coverage": self.coverage.to_dict() if self.coverage else None,
+            "alignment_quality": self.quality.to_dict() if self.quality else None,
             "speakers": [s.to_dict() for s in self.speakers],
             "segments": [s.to_dict() for s in self.segments],
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SyncMap:
+        cov, q = d.get("coverage"), d.get("alignment_quality")
         return cls(
             version=d.get("version", SYNC_MAP_VERSION),
             title=d.get("title"),
             duration=d["audio"]["duration"],
             speakers=tuple(Speaker.from_dict(s) for s in d.get("speakers", ())),
             segments=tuple(Segment.from_dict(s) for s in d.get("segments", ())),
+            coverage=Coverage(cov["start"], cov["end"], cov.get("located", False)) if cov else None,
+            quality=AlignmentQuality(q["confidence"], q["flagged"]) if q else None,
         )
 
     def at(self, t: float) -> tuple[Segment, Segment | None] | None:

@@ -1,4 +1,4 @@
-"""The alignment pipeline: probe and decode the audio, align the transcript's sentences, build the sync map."""
+"""The alignment pipeline: decode once, find the speech, align the sentences, check them, build the sync map."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from . import audio, engine, speech
+from . import audio, engine, locate, quality, speech, unaired, windows
 from .errors import AlignmentError
-from .models import Cue, Segment, SyncMap, Transcript, Turn, ms
+from .models import Coverage, Cue, Segment, SyncMap, Transcript, Turn, ms
 
 Progress = Callable[[str, float], None]
 
@@ -32,19 +32,20 @@ def _check_fits(transcript: Transcript, duration: float) -> None:
         )
 
 
-def _aligned_turn(turn: Turn, times: list[tuple[float, float]]) -> Segment:
-    """A turn segment from the times of its speakable sentences, in order."""
+def _aligned_turn(turn: Turn, times: list[tuple[float, float]] | None) -> Segment:
+    """A turn segment from the times of its speakable sentences (``None``: the turn was not aired)."""
+    pending = iter(times or ())
     children = []
-    pending = iter(times)
     for k, sentence in enumerate(turn.sentences, start=1):
-        start, end = next(pending) if sentence.speakable else (None, None)
-        children.append(Segment(id=f"{turn.id}.s{k}", kind="sentence", text=sentence.text, start=start, end=end))
-    timed = [c for c in children if c.start is not None]
-    if not timed:  # nothing to say: placed later, between its neighbours, with zero length
+        start, end = next(pending) if times and sentence.speakable else (None, None)
+        children.append(Segment(id=f"{turn.id}.s{k}", kind="sentence", text=sentence.text,
+                                start=ms(start), end=ms(end)))
+    if not times:  # placed later, between its neighbours, with zero length
+        flags = ("not_in_audio",) if turn.speakable else ("not_aligned",)
         return Segment(id=turn.id, kind="turn", text=turn.text, start=None, end=None, speaker=turn.speaker,
-                       flags=("not_aligned",), children=tuple(children))
-    return Segment(id=turn.id, kind="turn", text=turn.text, start=timed[0].start, end=timed[-1].end,
-                   speaker=turn.speaker, flags=turn.flags, children=tuple(children))
+                       flags=(*turn.flags, *flags), children=tuple(children))
+    return Segment(id=turn.id, kind="turn", text=turn.text, start=ms(times[0][0]),
+                   end=ms(times[-1][1]), speaker=turn.speaker, flags=turn.flags, children=tuple(children))
 
 
 def _fill_gaps(segments: list[Segment], duration: float) -> list[Segment]:
@@ -63,6 +64,15 @@ def _fill_gaps(segments: list[Segment], duration: float) -> list[Segment]:
     return out
 
 
+def _build(transcript: Transcript, times: dict[str, list[tuple[float, float]] | None]) -> list[Segment]:
+    """Turn and cue segments in transcript order, from each turn's sentence times."""
+    return [
+        Segment(id=item.id, kind="cue", text=item.text, start=None, end=None) if isinstance(item, Cue)
+        else _aligned_turn(item, times.get(item.id))
+        for item in transcript.segments
+    ]
+
+
 def align_wav(
     wav_path: str | os.PathLike[str],
     duration: float,
@@ -73,27 +83,35 @@ def align_wav(
 ) -> SyncMap:
     """Align ``transcript`` to an already decoded mono 16 kHz WAV."""
     _check_fits(transcript, duration)
-    sentences = [s.speech for t in transcript.turns for s in t.sentences if s.speakable]
+    wav = Path(wav_path)
+    progress("analyse", 0.0)
+    found = speech.profile(wav)
     progress("align", 0.0)
-    raw = engine.align_fragments(wav_path, sentences, options)
-    progress("align", 0.9)
-    found = speech.profile(wav_path)
-    times = [tuple(map(ms, found.snap(a, b))) for a, b in raw]
+    options = options or engine.EngineOptions()
+    spoken = [t for t in transcript.turns if t.speakable]
+    texts = [[s.speech for s in t.sentences if s.speakable] for t in spoken]
+    with tempfile.TemporaryDirectory(prefix="seekline-locate-") as work:
+        located = locate.locate(wav, [s for t in texts for s in t], found, work_dir=work, language=options.language)
+    span = (located.start, located.end) if located else None
+    flat = windows.align_sentences(wav, found, texts, options, span,
+                                   progress=lambda f: progress("align", 0.8 * f))
+    per_turn = []
+    for t in texts:
+        per_turn.append(flat[: len(t)])
+        flat = flat[len(t):]
+    progress("align", 0.8)
+    checked = unaired.find_unaired(wav, found, spoken, texts, per_turn, options, span)
+    progress("align", 0.95)
+    segments = quality.assess(_build(transcript, {t.id: c for t, c in zip(spoken, checked, strict=True)}), found)
+    timed = [c for c in checked if c]
     progress("align", 1.0)
-    segments: list[Segment] = []
-    cursor = 0
-    for item in transcript.segments:
-        if isinstance(item, Cue):
-            segments.append(Segment(id=item.id, kind="cue", text=item.text, start=None, end=None))
-            continue
-        n = sum(1 for s in item.sentences if s.speakable)
-        segments.append(_aligned_turn(item, times[cursor:cursor + n]))
-        cursor += n
     return SyncMap(
         duration=ms(duration),
         speakers=transcript.speakers,
         segments=tuple(_fill_gaps(segments, duration)),
         title=transcript.title,
+        coverage=Coverage(*span, located=True) if span else Coverage(timed[0][0][0], timed[-1][-1][1]),
+        quality=quality.overall(segments),
     )
 
 

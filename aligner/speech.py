@@ -1,4 +1,4 @@
-"""Where speech is in the audio: a frame energy profile, and snapping segment edges to speech."""
+"""Where speech is in the audio: frame energy plus voice activity, and segment edges snapped to speech."""
 
 from __future__ import annotations
 
@@ -7,21 +7,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import vad
 from .audio import SAMPLE_RATE, read_frames
 
 FRAME = 0.010  # seconds per analysis frame
 MIN_PAUSE = 0.15  # shorter quiet runs are stops and gaps inside words, not pauses
 SOFT_DB = 3.0  # a frame this far above the noise floor may be the quiet edge of a word
 MAX_SOFT_EDGE = 0.25  # how far a word's quiet onset or decay may reach beyond its loud part
+LOOKBACK = 0.30  # a start found inside speech moves back to an onset at most this far before it
+VOICE_THRESHOLD = 0.5  # VAD probability above which a window is speech
+VOICE_REACH = 0.08  # loud frames this close to VAD speech count as speech (the VAD is coarse)
+VOICE_SMOOTH = 0.30  # VAD probabilities are averaged over this long, so music blips drop out
 
 
 @dataclass(frozen=True, slots=True)
 class SpeechProfile:
-    """Per-frame loudness of a recording and which frames are louder than its noise floor."""
+    """Per-frame loudness and voice activity of a recording, on a 10 ms grid."""
 
     db: np.ndarray  # frame RMS in dB full scale
-    speech: np.ndarray  # bool per frame: clearly speech (or a short pause inside it)
-    soft: np.ndarray  # bool per frame: above the noise floor, as in the quiet edges of words
+    voice: np.ndarray  # VAD probability of speech
+    speech: np.ndarray  # bool: loud and voiced (short pauses inside speech filled in)
+    soft: np.ndarray  # bool: above the noise floor, as in the quiet edges of words
 
     @property
     def duration(self) -> float:
@@ -31,28 +37,56 @@ class SpeechProfile:
         return min(max(int(round(t / FRAME)), 0), len(self.db))
 
     def snap(self, start: float, end: float) -> tuple[float, float]:
-        """Move ``start`` forward and ``end`` back out of pauses, never past each other."""
+        """Move ``start`` to the speech onset and ``end`` to the speech offset near them, never past each other."""
         a, b = self.frame(start), self.frame(end)
         if b - a < 2:
             return start, end
         inside = np.flatnonzero(self.speech[a:b])
         if inside.size == 0:
             return start, end
-        new_a = a + int(inside[0]) if not self.speech[a] else a
+        if self.speech[a]:  # started inside speech: go back to an onset just before, if there is one
+            back = max(0, a - int(LOOKBACK / FRAME))
+            quiet = np.flatnonzero(~self.speech[back:a])
+            new_a = back + int(quiet[-1]) + 1 if quiet.size else a
+        else:
+            new_a = a + int(inside[0])
         new_b = a + int(inside[-1]) + 1 if not self.speech[b - 1] else b
-        # widen over the soft onset and decay of the first and last words, inside the old bounds
-        reach = int(MAX_SOFT_EDGE / FRAME)
-        stop = max(0, new_a - reach)
+        # widen over the soft onset and decay of the first and last words
+        stop = max(0, new_a - int(MAX_SOFT_EDGE / FRAME))
         while new_a > stop and self.soft[new_a - 1] and not self.speech[new_a - 1]:
             new_a -= 1
-        limit = min(b, new_b + reach)
+        limit = min(b, new_b + int(MAX_SOFT_EDGE / FRAME))
         while new_b < limit and self.soft[new_b]:
             new_b += 1
         return new_a * FRAME, new_b * FRAME
 
+    def voiced_fraction(self, start: float, end: float) -> float:
+        """Share of ``[start, end)`` that the VAD calls speech."""
+        a, b = self.frame(start), self.frame(end)
+        return float((self.voice[a:b] > VOICE_THRESHOLD).mean()) if b > a else 0.0
 
-def profile(wav_path: str | os.PathLike[str]) -> SpeechProfile:
-    """Measure frame energy of a mono 16 kHz WAV, block by block, and mark the frames above the floor."""
+    def regions(self, threshold: float = 0.35, pad: float = 0.3, min_gap: float = 1.0) -> list[tuple[float, float]]:
+        """Spans that may hold speech: VAD above ``threshold``, padded, with gaps under ``min_gap`` merged."""
+        voiced = self.voice > threshold
+        runs = mask_runs(voiced)
+        spans: list[tuple[float, float]] = []
+        for s, e in runs:
+            s_t, e_t = max(0.0, s * FRAME - pad), min(self.duration, e * FRAME + pad)
+            if spans and s_t - spans[-1][1] < min_gap:
+                spans[-1] = (spans[-1][0], e_t)
+            else:
+                spans.append((s_t, e_t))
+        return spans
+
+
+def mask_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``[start, end)`` frame ranges where ``mask`` is true."""
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
+
+
+def frame_energy(wav_path: str | os.PathLike[str]) -> np.ndarray:
+    """RMS in dB of every 10 ms frame of a mono 16 kHz WAV, block by block."""
     hop = int(FRAME * SAMPLE_RATE)
     chunks = []
     carry = np.zeros(0, dtype=np.float32)
@@ -62,9 +96,31 @@ def profile(wav_path: str | os.PathLike[str]) -> SpeechProfile:
         frames = x[: n * hop].reshape(n, hop)
         chunks.append(10 * np.log10((frames * frames).mean(axis=1) + 1e-10))
         carry = x[n * hop:]
-    db = np.concatenate(chunks) if chunks else np.zeros(0)
+    return np.concatenate(chunks) if chunks else np.zeros(0)
+
+
+def profile(wav_path: str | os.PathLike[str]) -> SpeechProfile:
+    """Measure energy and voice activity of a mono 16 kHz WAV."""
+    db = frame_energy(wav_path)
+    probs = vad.speech_probability(wav_path)
+    idx = np.minimum((np.arange(len(db)) * FRAME / vad.STEP).astype(int), max(len(probs) - 1, 0))
+    raw = probs[idx] if probs.size else np.zeros(len(db), dtype=np.float32)
+    width = int(VOICE_SMOOTH / FRAME)
+    voice = np.convolve(raw, np.ones(width, dtype=np.float32) / width, mode="same") if raw.size > width else raw
     floor = float(np.percentile(db, 10)) if db.size else 0.0
-    return SpeechProfile(db=db, speech=_speech_mask(db, floor), soft=db > floor + SOFT_DB)
+    # edges need the sharp, unsmoothed VAD; the smoothed one only where speech is
+    near_voice = _dilate((raw > VOICE_THRESHOLD) & _dilate(voice > VOICE_THRESHOLD, width), int(VOICE_REACH / FRAME))
+    loud = _speech_mask(db, floor)
+    # a word's quiet edge is above the floor but not loud: music and tones are loud, so they never count
+    soft = (db > floor + SOFT_DB) & ~loud
+    return SpeechProfile(db=db, voice=voice, speech=loud & near_voice, soft=soft)
+
+
+def _dilate(mask: np.ndarray, reach: int) -> np.ndarray:
+    if reach <= 0 or mask.size == 0:
+        return mask
+    counts = np.convolve(mask.astype(np.int32), np.ones(2 * reach + 1, dtype=np.int32), mode="same")
+    return counts > 0
 
 
 def _speech_mask(db: np.ndarray, floor: float) -> np.ndarray:
@@ -72,12 +128,9 @@ def _speech_mask(db: np.ndarray, floor: float) -> np.ndarray:
     if db.size == 0:
         return np.zeros(0, dtype=bool)
     peak = np.percentile(db, 99)
-    threshold = max(floor + 12.0, peak - 45.0)
-    loud = db > threshold
-    # quiet runs as [start, end) frame ranges; fill the short ones that lie between loud frames
-    d = np.diff(np.concatenate([[1], loud.astype(np.int8), [1]]))
+    loud = db > max(floor + 12.0, peak - 45.0)
     mask = loud.copy()
-    for s, e in zip(np.flatnonzero(d == -1), np.flatnonzero(d == 1), strict=True):
+    for s, e in mask_runs(~loud):
         if 0 < s and e < len(loud) and (e - s) * FRAME < MIN_PAUSE:
             mask[s:e] = True
     return mask

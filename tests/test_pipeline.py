@@ -73,7 +73,7 @@ def test_sync_map_round_trips_and_times_are_milliseconds(syncmap: SyncMap) -> No
     assert d["version"] == 1 and d["audio"]["duration"] > 20
     first = d["segments"][0]
     assert set(first) >= {"id", "kind", "speaker", "text", "start", "end", "confidence", "flags", "children"}
-    assert first["confidence"] is None
+    assert 0.0 <= first["confidence"] <= 1.0
     assert all(round(t, 3) == t for s in d["segments"] for t in (s["start"], s["end"]))
 
 
@@ -101,3 +101,46 @@ def test_audio_far_too_short_for_the_text_is_an_alignment_error(tmp_path: Path) 
     synth.build([("ann", "en-us", "Hi.")], short, pause=0.0)
     with pytest.raises(AlignmentError, match="more than could be spoken"):
         align(short, transcript_of(TURNS * 3))
+
+
+@pytest.fixture(scope="module")
+def music_intro(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[synth.TurnTruth]]:
+    out = tmp_path_factory.mktemp("music") / "intro.wav"
+    return out, synth.build(TURNS, out, lead_in=synth.tone(6.0))
+
+
+def test_music_intro_is_not_absorbed_into_the_first_turn(music_intro) -> None:
+    audio, truth = music_intro
+    syncmap = align(audio, transcript_of(TURNS))
+    first = syncmap.segments[0]
+    assert first.start == pytest.approx(truth[0].start, abs=0.25)
+    assert syncmap.coverage is not None and syncmap.coverage.start >= 5.5
+
+
+def test_every_turn_and_sentence_carries_a_confidence(syncmap: SyncMap) -> None:
+    for seg in (s for s in syncmap.segments if s.kind == "turn"):
+        assert 0.0 <= seg.confidence <= 1.0
+        assert all(0.0 <= c.confidence <= 1.0 for c in seg.children)
+    assert syncmap.quality is not None and syncmap.quality.verdict == "good"
+    assert syncmap.to_dict()["alignment_quality"]["verdict"] == "good"
+
+
+def test_turn_that_was_never_aired_is_flagged_and_leaves_its_neighbours_in_place(broadcast) -> None:
+    audio, truth = broadcast
+    never = ("dan", "en-us", "And now a word about the county fair, which opens on Saturday with a parade.")
+    turns = [*TURNS[:2], never, *TURNS[2:]]
+    syncmap = align(audio, transcript_of(turns))
+    by_id = {s.id: s for s in syncmap.segments}
+    assert "not_in_audio" in by_id["t3"].flags
+    assert by_id["t3"].start == by_id["t3"].end  # zero length, between its neighbours
+    aired = [s for s in syncmap.segments if s.kind == "turn" and s.id != "t3"]
+    for seg, tr in zip(aired, truth, strict=True):
+        assert abs(seg.start - tr.start) < 0.25, (seg.id, seg.start, tr.start)
+
+
+def test_audio_with_no_speech_is_flagged_as_failed_not_confident(tmp_path: Path) -> None:
+    music = tmp_path / "music.wav"
+    synth.build([], music, lead_in=synth.tone(30.0))
+    syncmap = align(music, transcript_of(TURNS[:2]))
+    assert syncmap.quality.verdict == "failed"
+    assert all(s.flags for s in syncmap.segments if s.kind == "turn")

@@ -1,0 +1,232 @@
+"""Find the part of a longer recording that a transcript covers (one story inside a newscast).
+
+aeneas stretches the text over the whole audio it is given. When the recording holds far more speech
+than the text could fill, this module finds where the text is spoken: it synthesises the text with
+eSpeak, reduces the MFCCs of both to coarse speech-only frames, and runs a subsequence DTW (free
+start and end in the recording) whose memory grows with the text, never with the recording.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import engine, speech
+
+POOL = 4  # MFCC frames (40 ms) per coarse frame: 160 ms
+TRIGGER_RATIO = 1.8  # voiced time / eSpeak time above this: the text cannot fill the audio
+EST_CHARS_PER_SECOND = 21.0  # eSpeak speaks 17-19 characters a second; a fast bound, to skip the TTS
+NEAR_FULL = 0.9  # a located span this share of the voiced time is the whole recording
+MARGIN = 1.0  # seconds kept around the located span
+COST_BLOCK = 512  # recording frames per block of the local cost matrix
+CHUNK = 5.0  # seconds of eSpeak per chunk of text that votes on where the text starts
+MAX_CHUNKS = 64  # longer texts get longer chunks, so the vote's memory stays bounded
+RATES = np.arange(0.6, 1.95, 0.05)  # voiced recording time / voiced eSpeak time tried by the vote
+PAUSE = 1.0  # an edge found inside speech moves out to a pause this long...
+REACH = 10.0  # ...at most this far away
+FAR = 5.0  # z-score a chunk scores where it cannot be (pads the vote)
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """The span of the recording that the text covers, in seconds, and how sure the match is (0..1)."""
+
+    start: float
+    end: float
+    confidence: float
+
+
+def locate(
+    wav_path: str | os.PathLike[str], texts: list[str], found: speech.SpeechProfile, *,
+    work_dir: str | os.PathLike[str], language: str = "eng",
+) -> Coverage | None:
+    """The span of the recording that ``texts`` cover, or ``None`` when they cover (nearly) all of it."""
+    voiced = float((found.voice > speech.VOICE_THRESHOLD).sum()) * speech.FRAME
+    chars = sum(len(t) for t in texts)
+    if not texts or chars == 0 or voiced <= TRIGGER_RATIO * chars / EST_CHARS_PER_SECOND:
+        return None
+    tts = Path(work_dir) / "locate-tts.wav"
+    spans = engine.synthesize(texts, tts, language)
+    if voiced <= TRIGGER_RATIO * spans[-1][1]:
+        return None
+    query = _features(engine.mfcc(tts), None)
+    times, ref = _recording(wav_path, found)
+    if len(query) < 8 or len(ref) < len(query):
+        return None
+    first, last, confidence = vote(query, ref)
+    step = POOL * engine.MFCC_STEP
+    # the end, found the way the start is: the same vote on the text and recording played backwards
+    back, _, back_confidence = vote(query[::-1].copy(), ref[::-1].copy())
+    last = len(ref) - 1 - back
+    confidence = min(confidence, back_confidence)
+    start, end = times[first], times[last] + step
+    start, end = _to_pause(found, start, -1), _to_pause(found, end, +1)
+    covered = float((found.voice[found.frame(start):found.frame(end)] > speech.VOICE_THRESHOLD).sum()) * speech.FRAME
+    if covered >= NEAR_FULL * voiced:
+        return None
+    return Coverage(start=round(max(0.0, start - MARGIN), 3), end=round(min(found.duration, end + MARGIN), 3),
+                    confidence=confidence)
+
+
+def _pool(m: np.ndarray) -> np.ndarray:
+    n = len(m) // POOL
+    return m[: n * POOL].reshape(n, POOL, m.shape[1]).mean(axis=1)
+
+
+def _features(m: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
+    """Coarse, cepstral-mean-and-variance-normalised MFCCs without c0, unit length per frame."""
+    x = _pool(m)
+    energy = x[:, 0]
+    if keep is None:  # the TTS: drop its silent frames
+        keep = energy > np.percentile(energy, 5) + 0.25 * (np.percentile(energy, 95) - np.percentile(energy, 5))
+    x = x[keep[: len(x)], 1:]
+    x = x - x.mean(axis=0)
+    return (x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-9)).astype(np.float32)
+
+
+def _recording(wav_path: str | os.PathLike[str], found: speech.SpeechProfile) -> tuple[np.ndarray, np.ndarray]:
+    """Coarse features of the recording's voiced frames and the time each starts at."""
+    m = engine.mfcc(wav_path)
+    n = len(m) // POOL
+    step = POOL * engine.MFCC_STEP
+    voice = found.voice > speech.VOICE_THRESHOLD
+    per = int(round(step / speech.FRAME))
+    v = voice[: n * per]
+    v = np.concatenate([v, np.zeros(n * per - len(v), dtype=bool)]).reshape(n, per).mean(axis=1) >= 0.5
+    times = np.flatnonzero(v) * step
+    return times, _features(m, v)
+
+
+def subsequence_dtw(query: np.ndarray, ref: np.ndarray, chunks: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Best match of all of ``query`` inside ``ref`` (cosine distance, local slopes 1/2..2).
+
+    With ``chunks`` > 1 the query is cut into that many equal chunks, each matched on its own in the
+    same pass. Returns, one row per chunk, the cost per step of the best match ending at every ``ref``
+    index (``inf`` where nothing ends) and the ``ref`` index where that match starts. Memory is
+    O(len(query)) plus the returned rows.
+    """
+    n, m = len(query), len(ref)
+    size = n // chunks
+    heads = np.zeros(n, bool)
+    heads[np.arange(chunks) * size] = True
+    tails = np.arange(1, chunks + 1) * size - 1
+    heads = heads[1:]  # rows 1.. that start a chunk
+    inf = np.float32(np.inf)
+    d1 = np.full(n, inf, np.float32)  # accumulated cost in column j-1
+    d2 = np.full(n, inf, np.float32)  # ... and j-2
+    s1 = np.zeros(n, np.int64)
+    s2 = np.zeros(n, np.int64)
+    c1 = np.full(n, inf, np.float32)  # local cost in column j-1
+    ends = np.full((chunks, m), np.inf, np.float32)
+    starts = np.zeros((chunks, m), np.int64)
+    for j0 in range(0, m, COST_BLOCK):
+        block = 1.0 - query @ ref[j0: j0 + COST_BLOCK].T  # (n, block) cosine distances
+        for k in range(block.shape[1]):
+            j = j0 + k
+            c = block[:, k]
+            d = np.empty(n, np.float32)
+            s = np.empty(n, np.int64)
+            d[0], s[0] = 2 * c[0], j  # free start: the text may begin at any frame of the recording
+            # symmetric weights (each step costs its text frames plus its recording frames): no shortcut
+            diag = d1[:-1] + 2 * c[1:]
+            left = d2[:-1] + 2 * c1[1:] + c[1:]  # two recording frames for one of the text
+            up = np.full(n - 1, inf, np.float32)
+            up[1:] = d1[:-2] + 2 * c[1:-1] + c[2:]  # two text frames for one of the recording
+            choice = np.argmin(np.stack([diag, left, up]), axis=0)
+            d[1:] = np.choose(choice, [diag, left, up])
+            s[1:] = np.choose(choice, [s1[:-1], s2[:-1], np.concatenate([[j], s1[:-2]])])
+            d[1:][heads], s[1:][heads] = 2 * c[1:][heads], j  # each chunk starts afresh
+            ends[:, j], starts[:, j] = d[tails], s[tails]
+            d2, d1, s2, s1, c1 = d1, d, s1, s, c
+    norm = ends / (size + np.arange(m) - starts + 1)
+    return norm, starts
+
+
+def vote(query: np.ndarray, ref: np.ndarray) -> tuple[int, int, float]:
+    """Where in ``ref`` the text is, voted by its chunks: ``(first, last ref index, confidence)``.
+
+    One frame's match between eSpeak and a human voice is weak evidence, and a free DTW over a long
+    recording finds a cheap wrong path. Each chunk of the text is matched on its own; a start and a
+    speaking rate then score the sum of the chunks' (robust z) costs where that start and rate put
+    them, give or take a tolerance that grows with the distance from the start.
+    """
+    step = POOL * engine.MFCC_STEP
+    chunks = max(1, min(MAX_CHUNKS, int(len(query) * step / CHUNK)))
+    size = len(query) // chunks
+    norm, starts = subsequence_dtw(query, ref, chunks)
+    m = norm.shape[1]
+    levels = [_robust_z(row) for row in norm]  # per chunk: z, then min-filtered at widths 2**L
+    pyramids = [_min_pyramid(z) for z in levels]
+    best = (np.inf, 0, 1.0)
+    scores_at_best = np.zeros(0)
+    for rate in RATES:
+        score = np.zeros(m)
+        for k, pyr in enumerate(pyramids):
+            off = int(round(rate * (k + 1) * size)) - 1  # chunk k ends here, counted from the start
+            tol = 2 + int(0.05 * off)
+            level = min(len(pyr) - 1, int(np.ceil(np.log2(2 * tol + 1))))
+            half = (2 ** level - 1) // 2
+            row = pyr[level]
+            idx = np.arange(m) + off - half
+            valid = (idx >= 0) & (idx < len(row))
+            score += np.where(valid, row[np.clip(idx, 0, len(row) - 1)], FAR)
+        s = int(np.argmin(score))
+        if score[s] < best[0]:
+            best, scores_at_best = (float(score[s]), s, float(rate)), score
+    total, first, rate = best
+    # the edges: where the first chunk's and the last chunk's own best matches near the voted place are
+    first, last = _edge(norm[0], starts[0], first, rate * size - 1, True), \
+        _edge(norm[-1], starts[-1], first, rate * chunks * size - 1, False)
+    # confidence: how far the winner stands from the best start away from it
+    away = np.ones(m, bool)
+    away[max(0, first - size): first + size + 1] = False
+    rival = float(scores_at_best[away].min()) if away.any() else 0.0
+    confidence = float(np.clip((rival - total) / (2.0 * chunks), 0.0, 1.0))
+    return first, last, round(confidence, 3)
+
+
+def _edge(row: np.ndarray, starts: np.ndarray, first: int, off: float, head: bool) -> int:
+    """The start (``head``) or end of a chunk's best match ending near ``first + off``."""
+    tol = 2 + int(0.05 * off)
+    lo, hi = max(0, first + int(off) - tol), min(len(row), first + int(off) + tol + 1)
+    if hi <= lo or not np.isfinite(row[lo:hi]).any():
+        return min(max(first + (0 if head else int(off)), 0), len(row) - 1)
+    j = lo + int(np.argmin(row[lo:hi]))
+    return int(starts[j]) if head else j
+
+
+def _to_pause(found: speech.SpeechProfile, t: float, direction: int) -> float:
+    """Move an edge found inside speech out to the next pause of :data:`PAUSE` s, at most :data:`REACH` s."""
+    voiced = found.voice > speech.VOICE_THRESHOLD
+    need, reach = int(PAUSE / speech.FRAME), int(REACH / speech.FRAME)
+    i, quiet = found.frame(t), 0
+    for _ in range(reach):
+        if not 0 <= i + direction < len(voiced):
+            break
+        quiet = quiet + 1 if not voiced[i] else 0
+        if quiet >= need:
+            return (i - direction * (need - 1)) * speech.FRAME
+        i += direction
+    return t
+
+
+def _robust_z(row: np.ndarray) -> np.ndarray:
+    fin = np.isfinite(row)
+    if not fin.any():
+        return np.full(len(row), FAR, np.float32)
+    med = float(np.median(row[fin]))
+    mad = float(np.median(np.abs(row[fin] - med))) + 1e-6
+    return np.where(fin, np.minimum((row - med) / mad, FAR), FAR).astype(np.float32)
+
+
+def _min_pyramid(z: np.ndarray, depth: int = 8) -> list[np.ndarray]:
+    """``z`` min-filtered over windows of 1, 2, 4, ... frames: ``out[L][i] = min(z[i : i + 2**L])``."""
+    out = [z]
+    for level in range(1, depth):
+        prev, w = out[-1], 2 ** (level - 1)
+        nxt = prev.copy()
+        nxt[:-w] = np.minimum(prev[:-w], prev[w:])
+        out.append(nxt)
+    return out

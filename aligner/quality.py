@@ -1,0 +1,133 @@
+"""Evidence about each aligned turn and sentence: a confidence in 0..1 and flags for the doubtful ones.
+
+The evidence is measured, never assumed:
+
+- **rate**: characters per voiced second against the speaker's median (a turn squeezed into too
+  little speech, or stretched over too much, is misplaced or was never aired);
+- **voicing**: the share of the span the voice-activity model calls speech (a span over music is wrong);
+- **onset**: whether the start sits on a speech onset after a pause, as a turn start should;
+- **ends**: the same for the end.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .models import AlignmentQuality, Segment
+from .speech import FRAME, SpeechProfile
+
+LOW_CONFIDENCE = 0.5
+DOUBT_FLAGS = {"low_confidence", "rate_outlier", "overlaps_music", "not_in_audio", "not_aligned"}
+RATE_OUTLIER = math.log(2.2)  # more than 2.2x faster or slower than the speaker's median
+MIN_VOICED = 0.45  # a span less voiced than this is mostly music, silence or noise
+EDGE = 0.25  # seconds looked at either side of an edge
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    rate: float | None  # log of (rate / speaker's median rate)
+    voiced: float  # share of the span that is speech
+    onset: float  # 0..1: quiet before the start, speech after it
+
+    def confidence(self) -> float:
+        c_rate = 0.5 if self.rate is None else math.exp(-((self.rate / RATE_OUTLIER) ** 2) * 0.7)
+        c_voiced = min(1.0, self.voiced / 0.8)
+        c_onset = 0.6 + 0.4 * self.onset
+        return round(c_rate * c_voiced * c_onset, 3)
+
+    def flags(self) -> tuple[str, ...]:
+        out = []
+        if self.rate is not None and abs(self.rate) > RATE_OUTLIER:
+            out.append("rate_outlier")
+        if self.voiced < MIN_VOICED:
+            out.append("overlaps_music")
+        if self.confidence() < LOW_CONFIDENCE:
+            out.append("low_confidence")
+        return tuple(out)
+
+
+def _voiced_seconds(found: SpeechProfile, start: float, end: float) -> float:
+    return float(found.speech[found.frame(start):found.frame(end)].sum()) * FRAME
+
+
+def _onset(found: SpeechProfile, start: float) -> float:
+    a = found.frame(start)
+    n = int(EDGE / FRAME)
+    before = found.speech[max(0, a - n):a]
+    after = found.speech[a:a + n]
+    quiet_before = 1.0 - float(before.mean()) if before.size else 1.0
+    speech_after = float(after.mean()) if after.size else 0.0
+    return quiet_before * speech_after
+
+
+def median_rates(segments: list[Segment], found: SpeechProfile) -> dict[str | None, float]:
+    per: dict[str | None, list[float]] = {}
+    for s in segments:
+        voiced = _voiced_seconds(found, s.start, s.end)
+        if voiced > 0.5:
+            per.setdefault(s.speaker, []).append(len(s.text) / voiced)
+            per.setdefault(None, []).append(len(s.text) / voiced)
+    return {k: statistics.median(v) for k, v in per.items() if k is None or len(v) >= 3}
+
+
+def evidence(seg: Segment, found: SpeechProfile, median_rate: float | None) -> Evidence:
+    start, end = seg.start, seg.end
+    if start is None or end is None or end <= start:
+        return Evidence(rate=None, voiced=0.0, onset=0.0)
+    voiced = _voiced_seconds(found, start, end)
+    rate = None
+    if median_rate:
+        rate = math.log(max(len(seg.text), 1) / max(voiced, 0.05) / median_rate)
+    a, b = found.frame(start), found.frame(end)
+    voiced_share = float((found.voice[a:b] > 0.5).mean()) if b > a else 0.0
+    return Evidence(rate=rate, voiced=voiced_share, onset=_onset(found, start))
+
+
+def assess(segments: list[Segment], found: SpeechProfile) -> list[Segment]:
+    """Every timed turn and sentence with its confidence and doubt flags."""
+    turns = [s for s in segments if s.kind == "turn" and s.start is not None]
+    rates = median_rates(turns, found)
+    sentence_rate = _sentence_rate(turns, found)
+    out = []
+    for seg in segments:
+        if seg.kind != "turn" or seg.start is None:
+            out.append(seg)
+            continue
+        ev = evidence(seg, found, rates.get(seg.speaker) or rates.get(None))
+        children = tuple(_assess_sentence(c, found, sentence_rate) for c in seg.children)
+        out.append(replace(seg, confidence=ev.confidence(), flags=_merge(seg.flags, ev.flags()), children=children))
+    return out
+
+
+def _sentence_rate(turns: list[Segment], found: SpeechProfile) -> float | None:
+    rates = [
+        len(c.text) / v
+        for t in turns for c in t.children
+        if c.start is not None and (v := _voiced_seconds(found, c.start, c.end)) > 0.3
+    ]
+    return float(np.median(rates)) if rates else None
+
+
+def _assess_sentence(seg: Segment, found: SpeechProfile, median_rate: float | None) -> Segment:
+    if seg.start is None:
+        return seg
+    ev = evidence(seg, found, median_rate)
+    return replace(seg, confidence=ev.confidence(), flags=_merge(seg.flags, ev.flags()))
+
+
+def _merge(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*a, *b)))
+
+
+def overall(segments: list[Segment]) -> AlignmentQuality:
+    """The whole alignment's trust: mean turn confidence (unaired turns count as 0) and share flagged."""
+    turns = [s for s in segments if s.kind == "turn"]
+    if not turns:
+        return AlignmentQuality(confidence=0.0, flagged=1.0)
+    conf = [s.confidence or 0.0 for s in turns]
+    doubtful = [s for s in turns if set(s.flags) & DOUBT_FLAGS]
+    return AlignmentQuality(confidence=round(sum(conf) / len(conf), 3), flagged=round(len(doubtful) / len(turns), 3))

@@ -1,0 +1,96 @@
+"""Align sentences in bounded windows: a coarse pass over the whole recording, then fine passes per window.
+
+aeneas's DTW memory grows with the audio length times the DTW band, so an hour at full resolution
+needs gigabytes. Long recordings are therefore aligned twice: first every *turn* at a coarse MFCC step
+(16x fewer DTW cells), which places the turns to within a second or two; then the sentences of each
+window of turns at full resolution, on that window's audio only. A window's errors stay inside it,
+and memory is bounded by the window, not the recording.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from . import engine
+from .speech import FRAME, SpeechProfile
+from .splice import TimeMap, splice
+
+WINDOW_SECONDS = 600.0  # target speech per fine window
+LONG_SECONDS = 900.0  # recordings with more speech than this are aligned in windows
+COARSE_STEP = 0.160  # MFCC step of the coarse pass (4x aeneas's default)
+CUT_SEARCH = 3.0  # a window edge moves to the longest pause this close to the coarse boundary
+MIN_SPLICE_GAIN = 0.03  # splice out non-speech only when it removes at least this share of the audio
+
+Progress = Callable[[float], None]
+
+
+def align_span(
+    wav_path: Path, found: SpeechProfile, texts: Sequence[str], options: engine.EngineOptions,
+    span: tuple[float, float] | None = None,
+) -> list[tuple[float, float]]:
+    """Align ``texts`` to the speech inside ``span`` (default: the whole recording), edges snapped to speech."""
+    lo, hi = span or (0.0, found.duration)
+    spans = [(max(s, lo), min(e, hi)) for s, e in found.regions() if e > lo and s < hi]
+    if not spans or sum(e - s for s, e in spans) > (1 - MIN_SPLICE_GAIN) * (hi - lo):
+        spans = [(lo, hi)]
+    with tempfile.TemporaryDirectory(prefix="seekline-window-") as work:
+        if spans == [(0.0, found.duration)]:
+            target, timemap = wav_path, TimeMap(spans=(spans[0],), offsets=(0.0,))
+        else:
+            target = Path(work) / "speech.wav"
+            timemap = splice(wav_path, spans, target)
+        raw = engine.align_fragments(target, list(texts), options)
+    return [found.snap(timemap.to_source(a), timemap.to_source(b, is_end=True)) for a, b in raw]
+
+
+def _cut(found: SpeechProfile, left_end: float, right_start: float) -> float:
+    """Where to split the recording between two turns: the middle of the longest pause near them."""
+    lo = min(left_end, right_start) - CUT_SEARCH
+    hi = max(left_end, right_start) + CUT_SEARCH
+    a, b = found.frame(lo), found.frame(hi)
+    quiet = ~found.speech[a:b]
+    if not quiet.any():
+        return (left_end + right_start) / 2
+    d = np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    k = int(np.argmax(ends - starts))
+    return (a + (starts[k] + ends[k]) / 2) * FRAME
+
+
+def align_sentences(
+    wav_path: Path,
+    found: SpeechProfile,
+    turns: Sequence[Sequence[str]],
+    options: engine.EngineOptions,
+    span: tuple[float, float] | None = None,
+    progress: Progress = lambda f: None,
+) -> list[tuple[float, float]]:
+    """Times of every sentence of ``turns`` (each turn's sentence texts), in order, inside ``span``."""
+    flat = [s for t in turns for s in t]
+    lo, hi = span or (0.0, found.duration)
+    speech_seconds = sum(min(e, hi) - max(s, lo) for s, e in found.regions() if e > lo and s < hi)
+    if speech_seconds <= LONG_SECONDS or len(turns) < 2:
+        return align_span(wav_path, found, flat, options, span)
+    coarse_opts = replace(options, frame_step=COARSE_STEP)
+    coarse = align_span(wav_path, found, [" ".join(t) for t in turns], coarse_opts, span)
+    progress(0.2)
+    # group turns into windows of about WINDOW_SECONDS, cut in the pause between two turns
+    groups: list[tuple[int, int, float, float]] = []  # (first turn, end turn, audio from, audio to)
+    first, left = 0, lo
+    for k in range(1, len(turns)):
+        if coarse[k][0] - coarse[first][0] >= WINDOW_SECONDS:
+            cut = _cut(found, coarse[k - 1][1], coarse[k][0])
+            groups.append((first, k, left, cut))
+            first, left = k, cut
+    groups.append((first, len(turns), left, hi))
+    times: list[tuple[float, float]] = []
+    for n, (a, b, lo, hi) in enumerate(groups, start=1):
+        times += align_span(wav_path, found, [s for t in turns[a:b] for s in t], options, (lo, hi))
+        progress(0.2 + 0.8 * n / len(groups))
+    return times
+

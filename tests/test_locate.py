@@ -1,0 +1,55 @@
+"""Locating a story inside a longer recording: real espeak-ng speech, real aeneas TTS and MFCCs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import synth
+
+from aligner import locate, speech
+
+STORY = [
+    ("ANNA", "en-us", "The river rose overnight and the ferry stayed in port. Farmers moved their cattle "
+                      "to the high fields before dawn."),
+    ("BEN", "en-gb+m3", "The water reached the old mill by noon. Volunteers filled sandbags along the lane "
+                        "until the light went."),
+    ("ANNA", "en-us", "Forecasters expect the level to fall by Friday. The ferry should sail again next week."),
+]
+OTHER = [
+    ("CARL", "en-us+m7", "In sports tonight the home side won the cup after a long season of close games, "
+                         "and the captain thanked the fans who travelled across the country to cheer."),
+    ("DORA", "en-gb+f3", "Markets closed higher as technology shares recovered, while the price of copper "
+                         "slipped for a third day in a row on weaker demand from builders."),
+    ("CARL", "en-us+m7", "Coming up after the break, a chef who grows every vegetable she cooks, "
+                         "and a choir that sings only in lighthouses along the northern coast."),
+]
+
+
+def _texts(turns: list[tuple[str, str, str]]) -> list[str]:
+    return [text for _speaker, _voice, text in turns]
+
+
+@pytest.fixture(scope="module")
+def newscast(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple[float, float]]:
+    wav = tmp_path_factory.mktemp("locate") / "newscast.wav"
+    truth = synth.build(OTHER[:2] + STORY + OTHER[1:], wav, pause=0.8)
+    story = truth[2:5]
+    return wav, (story[0].start, story[-1].end)
+
+
+def test_story_inside_a_longer_recording_is_located(newscast: tuple[Path, tuple[float, float]],
+                                                     tmp_path: Path) -> None:
+    wav, (start, end) = newscast
+    found = speech.profile(wav)
+    cov = locate.locate(wav, _texts(STORY), found, work_dir=tmp_path)
+    assert cov is not None
+    assert cov.start <= start <= cov.start + locate.MARGIN + 1.0, (cov, start)
+    assert cov.end - locate.MARGIN - 1.0 <= end <= cov.end, (cov, end)
+    assert 0.0 <= cov.confidence <= 1.0
+
+
+def test_transcript_covering_the_whole_recording_is_not_located(tmp_path: Path) -> None:
+    wav = tmp_path / "story.wav"
+    synth.build(STORY, wav)
+    assert locate.locate(wav, _texts(STORY), speech.profile(wav), work_dir=tmp_path) is None
