@@ -7,6 +7,7 @@ Its option pipe-strings, ``TimeValue`` and classes stay inside this module; call
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
@@ -35,7 +36,7 @@ class EngineOptions:
     """
 
     language: str = "eng"
-    dtw_margin: float = 60.0
+    dtw_margin: float = 30.0
     nonspeech_min: float | None = 0.3
     head_max: float | None = None
     frame_step: float = 0.040
@@ -57,6 +58,10 @@ def _task_config(options: EngineOptions) -> str:
     return "|".join(parts)
 
 
+def _frame_window(options: EngineOptions) -> float:
+    return max(0.100, 2.5 * options.frame_step)
+
+
 def _runtime_config(options: EngineOptions, tmp_dir: str) -> str:
     # A second in-process eSpeak call hangs forever; running eSpeak in a subprocess of *this*
     # interpreter (the one with aeneas installed) avoids it. tts=espeak is the C extension.
@@ -66,9 +71,40 @@ def _runtime_config(options: EngineOptions, tmp_dir: str) -> str:
         f"cew_subprocess_path={sys.executable}",
         f"dtw_margin={options.dtw_margin:.3f}",
         f"mfcc_window_shift={options.frame_step:.3f}",
-        f"mfcc_window_length={max(0.100, 2.5 * options.frame_step):.3f}",
+        f"mfcc_window_length={_frame_window(options):.3f}",
         f"tmp_path={tmp_dir}",
     ])
+
+
+@functools.cache
+def _streaming_task_class() -> type:
+    """aeneas's ExecuteTask, but MFCCs are computed block by block from a 16 kHz WAV on disk.
+
+    Stock aeneas converts every input with ffmpeg again and holds all its samples as float64 in RAM
+    (1.4 GB for 3 hours, the same again for the synthesised speech); this keeps only the MFCCs.
+    """
+    from aeneas.audiofilemfcc import AudioFileMFCC
+    from aeneas.executetask import ExecuteTask
+
+    from .audio import SAMPLE_RATE, decode
+
+    class StreamingExecuteTask(ExecuteTask):
+        def _extract_mfcc(self, file_path=None, file_format=None, audio_file=None):  # noqa: ANN001, ANN202
+            if file_path is None or self.rconf.mmn:
+                return super()._extract_mfcc(file_path, file_format, audio_file)
+            source = file_path
+            if file_format != ("pcm_s16le", 1, SAMPLE_RATE):
+                source = os.path.join(self.rconf["tmp_path"], f"mfcc-{os.getpid()}-{id(self)}.wav")
+                decode(file_path, source)
+            try:
+                step, window = float(self.rconf.mws), float(self.rconf.mwl)
+                matrix = mfcc(source, step=step, window=window).T.astype(np.float64)
+            finally:
+                if source != file_path:
+                    os.remove(source)
+            return AudioFileMFCC(mfcc_matrix=np.ascontiguousarray(matrix), rconf=self.rconf, logger=self.logger)
+
+    return StreamingExecuteTask
 
 
 def align_fragments(
@@ -80,7 +116,6 @@ def align_fragments(
 
     :raises AlignmentError: when aeneas fails, with its message.
     """
-    from aeneas.executetask import ExecuteTask
     from aeneas.runtimeconfiguration import RuntimeConfiguration
     from aeneas.task import Task
     from aeneas.textfile import TextFile, TextFragment
@@ -100,7 +135,7 @@ def align_fragments(
             )
         task.text_file = text_file
         try:
-            ExecuteTask(task, rconf=RuntimeConfiguration(_runtime_config(options, tmp))).execute()
+            _streaming_task_class()(task, rconf=RuntimeConfiguration(_runtime_config(options, tmp))).execute()
         except Exception as e:  # aeneas raises many unrelated types
             raise AlignmentError(f"aeneas could not align this audio and text: {e}") from e
         by_id = {
@@ -158,8 +193,11 @@ MFCC_STEP = 0.040  # seconds between MFCC frames (aeneas's default window shift)
 _MFCC_WINDOW = 0.100  # seconds per MFCC window (aeneas's default)
 
 
-def mfcc(wav_path: str | os.PathLike[str], block_seconds: float = 60.0) -> np.ndarray:
-    """aeneas's MFCCs of a mono 16-bit WAV, ``(frames, 13)`` float32 at :data:`MFCC_STEP`, block by block.
+def mfcc(
+    wav_path: str | os.PathLike[str], block_seconds: float = 60.0, *,
+    step: float = MFCC_STEP, window: float = _MFCC_WINDOW,
+) -> np.ndarray:
+    """aeneas's MFCCs of a mono 16-bit WAV, ``(frames, 13)`` float32 every ``step`` seconds, block by block.
 
     Memory stays bounded by one block of samples, however long the recording.
     """
@@ -174,9 +212,9 @@ def mfcc(wav_path: str | os.PathLike[str], block_seconds: float = 60.0) -> np.nd
         if w.getnchannels() != 1 or w.getsampwidth() != 2:
             raise AlignmentError(f"{wav_path} is not mono 16-bit")
         rate = w.getframerate()
-        shift = int(MFCC_STEP * rate)
-        block = max(1, int(block_seconds / MFCC_STEP)) * shift
-        context = int(_MFCC_WINDOW * rate)
+        shift = int(step * rate)
+        block = max(1, int(block_seconds / step)) * shift
+        context = int(window * rate)
         pending = np.zeros(0, dtype=np.float64)
         done = False
         while not done:
@@ -185,21 +223,21 @@ def mfcc(wav_path: str | os.PathLike[str], block_seconds: float = 60.0) -> np.nd
             x = np.concatenate([pending, np.frombuffer(raw, dtype="<i2") / 32768.0])
             if done:
                 if len(x) >= shift:  # the tail: frames for what is left, as aeneas would
-                    out.append(_cmfcc(cmfcc, rc, x, rate)[: len(x) // shift])
+                    out.append(_cmfcc(cmfcc, rc, x, rate, step, window)[: len(x) // shift])
                 break
             if len(x) < block + context:
                 pending = x
                 continue
-            out.append(_cmfcc(cmfcc, rc, x, rate)[: block // shift])
+            out.append(_cmfcc(cmfcc, rc, x, rate, step, window)[: block // shift])
             pending = x[block:]
     return np.concatenate(out).astype(np.float32) if out else np.zeros((0, rc[RC.MFCC_SIZE]), np.float32)
 
 
-def _cmfcc(cmfcc: Any, rc: Any, x: np.ndarray, rate: int) -> np.ndarray:
+def _cmfcc(cmfcc: Any, rc: Any, x: np.ndarray, rate: int, step: float, window: float) -> np.ndarray:
     from aeneas.runtimeconfiguration import RuntimeConfiguration as RC
 
     return cmfcc.compute_from_data(
         np.ascontiguousarray(x, dtype=np.float64), rate, rc[RC.MFCC_FILTERS], rc[RC.MFCC_SIZE],
         rc[RC.MFCC_FFT_ORDER], rc[RC.MFCC_LOWER_FREQUENCY], rc[RC.MFCC_UPPER_FREQUENCY],
-        rc[RC.MFCC_EMPHASIS_FACTOR], _MFCC_WINDOW, MFCC_STEP,
+        rc[RC.MFCC_EMPHASIS_FACTOR], window, step,
     )[0]
