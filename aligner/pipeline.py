@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from . import audio, engine, locate, quality, speech, unaired, windows
@@ -64,6 +65,27 @@ def _fill_gaps(segments: list[Segment], duration: float) -> list[Segment]:
     return out
 
 
+def _with_nonspeech(segments: list[Segment], found: speech.SpeechProfile) -> list[Segment]:
+    """Insert music and silence segments, by time, where no cue already covers them."""
+    cues = [(s.start, s.end) for s in segments if s.kind == "cue"]
+    extra: list[Segment] = []
+    for start, end, kind in speech.nonspeech(found):
+        covered = sum(max(0.0, min(end, b) - max(start, a)) for a, b in cues)
+        if covered < 0.5 * (end - start):
+            n = sum(1 for e in extra if e.kind == kind) + 1
+            extra.append(Segment(id=f"{kind[0]}{n}", kind=kind, text=f"({kind.upper()})", start=ms(start), end=ms(end)))
+    out: list[Segment] = []
+    pending = iter(extra)
+    nxt = next(pending, None)
+    for seg in segments:
+        while nxt is not None and seg.start is not None and nxt.start < seg.start:
+            out.append(replace(nxt, end=min(nxt.end, seg.start)))
+            nxt = next(pending, None)
+        out.append(seg)
+    out += [nxt, *pending] if nxt is not None else []
+    return out
+
+
 def _build(transcript: Transcript, times: dict[str, list[tuple[float, float]] | None]) -> list[Segment]:
     """Turn and cue segments in transcript order, from each turn's sentence times."""
     return [
@@ -108,7 +130,7 @@ def align_wav(
     return SyncMap(
         duration=ms(duration),
         speakers=transcript.speakers,
-        segments=tuple(_fill_gaps(segments, duration)),
+        segments=tuple(_with_nonspeech(_fill_gaps(segments, duration), found)),
         title=transcript.title,
         coverage=Coverage(*span, located=True) if span else Coverage(timed[0][0][0], timed[-1][-1][1]),
         quality=quality.overall(segments),

@@ -17,6 +17,7 @@ MAX_SOFT_EDGE = 0.25  # how far a word's quiet onset or decay may reach beyond i
 LOOKBACK = 0.30  # a start found inside speech moves back to an onset at most this far before it
 VOICE_THRESHOLD = 0.5  # VAD probability above which a window is speech
 VOICE_REACH = 0.08  # loud frames this close to VAD speech count as speech (the VAD is coarse)
+MUSIC_DB = 12.0  # non-speech this far above the noise floor is music (or other sound), not silence
 VOICE_SMOOTH = 0.30  # VAD probabilities are averaged over this long, so music blips drop out
 
 
@@ -77,6 +78,19 @@ class SpeechProfile:
             else:
                 spans.append((s_t, e_t))
         return spans
+
+
+def nonspeech(found: SpeechProfile, min_length: float = 2.0) -> list[tuple[float, float, str]]:
+    """Stretches without speech at least ``min_length`` long: ``(start, end, "music" | "silence")``."""
+    if found.db.size == 0:
+        return []
+    floor = float(np.percentile(found.db, 10))
+    out = []
+    for s, e in mask_runs(found.voice <= VOICE_THRESHOLD):
+        if (e - s) * FRAME >= min_length:
+            kind = "music" if float(np.median(found.db[s:e])) > floor + MUSIC_DB else "silence"
+            out.append((s * FRAME, e * FRAME, kind))
+    return out
 
 
 def mask_runs(mask: np.ndarray) -> list[tuple[int, int]]:

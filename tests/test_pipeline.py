@@ -112,7 +112,7 @@ def music_intro(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[sy
 def test_music_intro_is_not_absorbed_into_the_first_turn(music_intro) -> None:
     audio, truth = music_intro
     syncmap = align(audio, transcript_of(TURNS))
-    first = syncmap.segments[0]
+    first = next(s for s in syncmap.segments if s.kind == "turn")
     assert first.start == pytest.approx(truth[0].start, abs=0.25)
     assert syncmap.coverage is not None and syncmap.coverage.start >= 5.5
 
@@ -144,3 +144,13 @@ def test_audio_with_no_speech_is_flagged_as_failed_not_confident(tmp_path: Path)
     syncmap = align(music, transcript_of(TURNS[:2]))
     assert syncmap.quality.verdict == "failed"
     assert all(s.flags for s in syncmap.segments if s.kind == "turn")
+
+
+def test_music_intro_is_reported_as_a_music_segment_before_the_first_turn(music_intro) -> None:
+    audio, truth = music_intro
+    syncmap = align(audio, transcript_of(TURNS))
+    music = syncmap.segments[0]
+    assert music.kind == "music" and music.start < 0.5
+    assert truth[0].start - 0.5 < music.end <= syncmap.segments[1].start
+    assert syncmap.to_dict()["segments"][0] == {"id": "m1", "kind": "music", "text": "(MUSIC)",
+                                                "start": music.start, "end": music.end}
