@@ -73,7 +73,7 @@ def align(audio: Path, transcript: Path, output: Path, fmt: str, transcript_form
 
     parsed = load_transcript(transcript, format=transcript_format)
     with click.progressbar(length=100, label="Aligning", file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
-        spans = {"probe": (0, 5), "decode": (5, 15), "align": (15, 100), "done": (100, 100)}
+        spans = {"probe": (0, 5), "decode": (5, 10), "analyse": (10, 25), "align": (25, 100), "done": (100, 100)}
 
         def progress(stage: str, fraction: float) -> None:
             lo, hi = spans.get(stage, (bar.pos, bar.pos))

@@ -6,6 +6,7 @@ at the edges where a value is computed.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -185,17 +186,19 @@ class AlignmentQuality:
 
     confidence: float
     flagged: float
+    match: float | None = None  # median text-audio match of sampled turns (about 0 when unrelated)
 
     @property
     def verdict(self) -> str:
-        if self.confidence < 0.35 or self.flagged > 0.6:
+        if self.confidence < 0.35 or self.flagged > 0.6 or (self.match is not None and self.match < 0.06):
             return "failed"
         if self.confidence < 0.65 or self.flagged > 0.2:
             return "doubtful"
         return "good"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"confidence": self.confidence, "flagged": self.flagged, "verdict": self.verdict}
+        return {"confidence": self.confidence, "flagged": self.flagged, "match": self.match,
+                "verdict": self.verdict}
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +212,10 @@ class SyncMap:
     version: int = SYNC_MAP_VERSION
     coverage: Coverage | None = None
     quality: AlignmentQuality | None = None
+    #: starts (sorted), segment indexes and the running maximum of ends, built on the first :meth:`at`.
+    _timeline: tuple[tuple[float, ...], tuple[int, ...], tuple[float, ...]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def speaker(self, speaker_id: str | None) -> Speaker | None:
         return next((s for s in self.speakers if s.id == speaker_id), None)
@@ -234,13 +241,39 @@ class SyncMap:
             speakers=tuple(Speaker.from_dict(s) for s in d.get("speakers", ())),
             segments=tuple(Segment.from_dict(s) for s in d.get("segments", ())),
             coverage=Coverage(cov["start"], cov["end"], cov.get("located", False)) if cov else None,
-            quality=AlignmentQuality(q["confidence"], q["flagged"]) if q else None,
+            quality=AlignmentQuality(q["confidence"], q["flagged"], q.get("match")) if q else None,
         )
 
+    def _index(self) -> tuple[tuple[float, ...], tuple[int, ...], tuple[float, ...]]:
+        if self._timeline is None:
+            timed = sorted(
+                (s.start, i)
+                for i, s in enumerate(self.segments)
+                if s.start is not None and s.end is not None and s.end > s.start
+            )
+            reach: list[float] = []
+            for _start, i in timed:
+                end = self.segments[i].end or 0.0
+                reach.append(max(end, reach[-1]) if reach else end)
+            index = (tuple(t for t, _ in timed), tuple(i for _, i in timed), tuple(reach))
+            object.__setattr__(self, "_timeline", index)
+        return self._timeline  # type: ignore[return-value]
+
     def at(self, t: float) -> tuple[Segment, Segment | None] | None:
-        """The turn or cue playing at ``t`` seconds and its sentence, or ``None`` in a gap."""
-        for seg in self.segments:
-            if seg.contains(t):
-                child = next((c for c in seg.children if c.contains(t)), None)
-                return seg, child
-        return None
+        """The turn or cue playing at ``t`` seconds and its sentence, or ``None`` in a gap.
+
+        A binary search over the segments' starts; where segments overlap, the first in transcript order wins.
+        """
+        starts, order, reach = self._index()
+        k = bisect_right(starts, t) - 1
+        best: int | None = None
+        while k >= 0 and reach[k] > t:
+            i = order[k]
+            if self.segments[i].contains(t) and (best is None or i < best):
+                best = i
+            k -= 1
+        if best is None:
+            return None
+        seg = self.segments[best]
+        child = next((c for c in seg.children if c.contains(t)), None)
+        return seg, child

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from . import audio, engine, locate, quality, speech, unaired, windows
+import numpy as np
+
+from . import audio, engine, locate, match, quality, speech, unaired, windows
 from .errors import AlignmentError
 from .models import Coverage, Cue, Segment, SyncMap, Transcript, Turn, ms
 
@@ -126,6 +128,13 @@ def align_wav(
     progress("align", 0.95)
     segments = quality.assess(_build(transcript, {t.id: c for t, c in zip(spoken, checked, strict=True)}), found)
     timed = [c for c in checked if c]
+    checkable = [s for s in segments if s.kind == "turn" and s.start is not None and s.end - s.start >= 0.5]
+    picked = [checkable[i] for i in match.sample(len(checkable))]
+    speech_of = {t.id: " ".join(x) for t, x in zip(spoken, texts, strict=True)}
+    fit = float(np.median(match.matches(wav, [speech_of[s.id] for s in picked], [(s.start, s.end) for s in picked],
+                                        options.language))) if picked else None
+    if fit is not None and fit < match.MIN_MATCH:
+        segments = quality.mismatched(segments)
     progress("align", 1.0)
     return SyncMap(
         duration=ms(duration),
@@ -133,7 +142,7 @@ def align_wav(
         segments=tuple(_with_nonspeech(_fill_gaps(segments, duration), found)),
         title=transcript.title,
         coverage=Coverage(*span, located=True) if span else Coverage(timed[0][0][0], timed[-1][-1][1]),
-        quality=quality.overall(segments),
+        quality=quality.overall(segments, fit),
     )
 
 

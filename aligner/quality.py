@@ -21,7 +21,7 @@ from .models import AlignmentQuality, Segment
 from .speech import FRAME, SpeechProfile
 
 LOW_CONFIDENCE = 0.5
-DOUBT_FLAGS = {"low_confidence", "rate_outlier", "overlaps_music", "not_in_audio", "not_aligned"}
+DOUBT_FLAGS = {"low_confidence", "rate_outlier", "overlaps_music", "not_in_audio", "not_aligned", "text_mismatch"}
 RATE_OUTLIER = math.log(2.2)  # more than 2.2x faster or slower than the speaker's median
 MIN_VOICED = 0.45  # a span less voiced than this is mostly music, silence or noise
 EDGE = 0.25  # seconds looked at either side of an edge
@@ -123,11 +123,22 @@ def _merge(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*a, *b)))
 
 
-def overall(segments: list[Segment]) -> AlignmentQuality:
-    """The whole alignment's trust: mean turn confidence (unaired turns count as 0) and share flagged."""
+def mismatched(segments: list[Segment]) -> list[Segment]:
+    """Every turn flagged as not matching its audio: the text is not what the recording says."""
+    return [
+        replace(s, confidence=round((s.confidence or 0.0) * 0.3, 3),
+                flags=_merge(s.flags, ("text_mismatch", "low_confidence")))
+        if s.kind == "turn" else s
+        for s in segments
+    ]
+
+
+def overall(segments: list[Segment], match: float | None = None) -> AlignmentQuality:
+    """The whole alignment's trust: mean turn confidence (unaired turns count as 0), share flagged, text match."""
     turns = [s for s in segments if s.kind == "turn"]
     if not turns:
-        return AlignmentQuality(confidence=0.0, flagged=1.0)
+        return AlignmentQuality(confidence=0.0, flagged=1.0, match=match)
     conf = [s.confidence or 0.0 for s in turns]
     doubtful = [s for s in turns if set(s.flags) & DOUBT_FLAGS]
-    return AlignmentQuality(confidence=round(sum(conf) / len(conf), 3), flagged=round(len(doubtful) / len(turns), 3))
+    return AlignmentQuality(confidence=round(sum(conf) / len(conf), 3), flagged=round(len(doubtful) / len(turns), 3),
+                            match=None if match is None else round(match, 3))

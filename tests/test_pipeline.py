@@ -154,3 +154,20 @@ def test_music_intro_is_reported_as_a_music_segment_before_the_first_turn(music_
     assert truth[0].start - 0.5 < music.end <= syncmap.segments[1].start
     assert syncmap.to_dict()["segments"][0] == {"id": "m1", "kind": "music", "text": "(MUSIC)",
                                                 "start": music.start, "end": music.end}
+
+
+def test_transcript_unrelated_to_the_audio_is_flagged_not_confident(broadcast) -> None:
+    unrelated = [
+        ("ann", "en-us", "The stock market fell sharply today as investors worried about interest rates."),
+        ("bob", "en-us", "Shares of technology companies led the decline, with several dropping five percent."),
+        ("ann", "en-us", "Analysts expect more volatility in the coming weeks."),
+        ("bob", "en-us", "Oil prices rose for the third straight day, and gold hit a record high."),
+        ("cat", "en-us", "Meanwhile the central bank said it would keep rates steady for now."),
+    ]
+    syncmap = align(broadcast[0], transcript_of(unrelated))
+    assert syncmap.quality.verdict == "failed" and syncmap.quality.match < 0.06
+    assert all("text_mismatch" in s.flags for s in syncmap.segments if s.kind == "turn")
+
+
+def test_matching_transcript_has_a_clear_text_match(syncmap: SyncMap) -> None:
+    assert syncmap.quality.match > 0.15

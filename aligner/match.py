@@ -1,0 +1,106 @@
+"""Does a turn's text match the audio it was given? A content check that rates and pauses cannot make.
+
+A transcript unrelated to the audio aligns "fine" by every timing measure: aeneas always returns a
+path. Here each turn's eSpeak rendering is compared, by DTW over mel cepstra, with its audio span
+played forwards and played backwards. Backwards audio has the same voice, loudness and spectrum but
+no longer the same order of sounds, so only text that is really spoken there fits the forward
+audio clearly better than the reversed one. ``match`` is that relative gain.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import wave
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from . import engine
+from .audio import SAMPLE_RATE, decode
+
+POOL = 2  # MFCC frames (40 ms) per compared frame
+MAX_SECONDS = 15.0  # long turns are checked on their first this-many seconds
+SAMPLE = 40  # turns checked per recording, spread evenly (the check is for the whole alignment)
+MIN_MATCH = 0.06  # a median match below this: the transcript is not what the audio says
+
+
+def sample(n: int) -> list[int]:
+    """Up to SAMPLE indices spread evenly over ``range(n)``."""
+    return sorted(set(np.linspace(0, n - 1, min(n, SAMPLE)).round().astype(int).tolist())) if n else []
+
+
+def _features(m: np.ndarray) -> np.ndarray:
+    """Cepstra without c0, pooled, mean- and scale-normalised per sequence."""
+    m = m[:, 1:]
+    n = len(m) // POOL
+    if n == 0:
+        return np.zeros((0, m.shape[1]), dtype=np.float32)
+    x = m[: n * POOL].reshape(n, POOL, -1).mean(axis=1)
+    x = x - x.mean(axis=0)
+    return x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-6)
+
+
+def dtw_cost(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean cosine distance along the best DTW path from ``a``'s first to last frame.
+
+    Each frame of ``a`` advances ``b`` by 0, 1 or 2 frames (rates from half to double), so a row
+    depends only on the row before and the whole recurrence runs row by row in numpy.
+    """
+    n, m = len(a), len(b)
+    if n == 0 or m == 0:
+        return 1.0
+    dist = 1.0 - a @ b.T
+    acc = np.full(m, np.inf)
+    acc[0] = dist[0, 0]
+    for i in range(1, n):
+        prev = acc
+        best = prev.copy()
+        best[1:] = np.minimum(best[1:], prev[:-1])
+        best[2:] = np.minimum(best[2:], prev[:-2])
+        acc = best + dist[i]
+    return float(acc[-1] / n)
+
+
+def _read(wav: wave.Wave_read, start: float, end: float) -> np.ndarray:
+    wav.setpos(min(int(start * SAMPLE_RATE), wav.getnframes()))
+    return np.frombuffer(wav.readframes(max(0, int((end - start) * SAMPLE_RATE))), dtype="<i2")
+
+
+def _mfcc_of(samples: np.ndarray, work: Path, name: str) -> np.ndarray:
+    path = work / f"{name}.wav"
+    with wave.open(os.fspath(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(SAMPLE_RATE)
+        out.writeframes(samples.tobytes())
+    return engine.mfcc(path)
+
+
+def matches(wav_path: str | os.PathLike[str], texts: Sequence[str], spans: Sequence[tuple[float, float]],
+            language: str = "eng") -> list[float]:
+    """For each text and its aligned span: (reversed cost - forward cost) / reversed cost, about 0 when unrelated."""
+    out: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="seekline-match-") as tmp:
+        work = Path(tmp)
+        tts = work / "tts.wav"
+        tts_spans = engine.synthesize(list(texts), tts, language)
+        decode(tts, work / "tts16.wav")
+        with wave.open(os.fspath(work / "tts16.wav"), "rb") as tw, wave.open(os.fspath(wav_path), "rb") as aw:
+            for (t0, t1), (a0, a1) in zip(tts_spans, spans, strict=True):
+                if a1 - a0 < 0.5:
+                    out.append(0.0)
+                    continue
+                a1 = min(a1, a0 + MAX_SECONDS)
+                t1 = min(t1, t0 + MAX_SECONDS * (t1 - t0) / max(a1 - a0, 1e-3))
+                q = _features(_mfcc_of(_read(tw, t0, t1), work, "q"))
+                audio = _read(aw, a0, a1)
+                fwd = _features(_mfcc_of(audio, work, "f"))
+                rev = _features(_mfcc_of(audio[::-1].copy(), work, "r"))
+                f, r = dtw_cost(q, fwd), dtw_cost(q, rev)
+                if not np.isfinite(f):  # the text cannot be spoken in this span at all
+                    out.append(-1.0 if np.isfinite(r) else 0.0)
+                else:
+                    out.append((r - f) / r if np.isfinite(r) and r > 0 else 0.0)
+    return out
