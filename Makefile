@@ -9,9 +9,11 @@ PORT   ?= 8000
 
 # Debian packages: what the server needs, and what the tests need on top.
 APT_RUN  := ffmpeg espeak-ng libespeak-ng-dev festival-dev libestools-dev build-essential python3-dev
-APT_TEST := chromium fonts-dejavu-core
+APT_TEST := chromium fonts-dejavu-core redis-server postgresql
+# The API benchmark (make bench-api) needs a load generator on top.
+APT_BENCH := wrk
 
-.PHONY: run test setup setup-test apt apt-test bench lint clean demo
+.PHONY: run test setup setup-test apt apt-test bench bench-api lint clean demo
 
 run: setup
 	$(BIN)/seekline serve --host $(HOST) --port $(PORT)
@@ -47,6 +49,10 @@ demo: setup
 
 bench: setup-test
 	$(BIN)/python bench/accuracy.py
+
+bench-api: setup-test
+	@bash .ci/apt-install $(APT_BENCH)
+	$(BIN)/python bench/api.py
 
 lint: setup-test
 	$(BIN)/ruff check aligner server tests bench media

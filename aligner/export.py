@@ -1,8 +1,9 @@
-"""Write a sync map as JSON, WebVTT, SRT or a Podcasting 2.0 transcript."""
+"""Write a sync map as JSON, WebVTT, SRT, a Podcasting 2.0 transcript or Hyperaudio-style HTML."""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,12 +13,13 @@ import webvtt
 
 from .models import Segment, SyncMap
 
-FORMATS = ("json", "vtt", "srt", "podcast.json")
+FORMATS = ("json", "vtt", "srt", "podcast.json", "html")
 MEDIA_TYPES = {
     "json": "application/json",
     "vtt": "text/vtt; charset=utf-8",
     "srt": "application/x-subrip; charset=utf-8",
     "podcast.json": "application/json",
+    "html": "text/html; charset=utf-8",
 }
 
 
@@ -89,11 +91,45 @@ def to_json(syncmap: SyncMap) -> str:
     return json.dumps(syncmap.to_dict(), ensure_ascii=False, indent=1)
 
 
+def _timing(seg: Segment) -> str:
+    """Hyperaudio Lite's ``data-m``/``data-d`` (start and duration in ms) plus seconds as the API gives them."""
+    if seg.start is None or seg.end is None:
+        return ""
+    start, end = round(seg.start * 1000), round(seg.end * 1000)
+    return (f' data-m="{start}" data-d="{max(0, end - start)}"'
+            f' data-start="{seg.start:.3f}" data-end="{seg.end:.3f}"')
+
+
+def render_html(syncmap: SyncMap) -> str:
+    """An HTML transcript a Hyperaudio-style player can drive: one ``<section>`` per turn or cue, one
+    ``<span>`` per sentence, each with ``data-m``/``data-d`` (ms) and ``data-start``/``data-end`` (s)."""
+    esc = html.escape
+    title = esc(syncmap.title or "Transcript")
+    out = ["<!doctype html>", '<html lang="en">', '<head><meta charset="utf-8">', f"<title>{title}</title></head>",
+           "<body>", f'<article class="hyperaudio-transcript" data-duration="{syncmap.duration:.3f}">',
+           f"<h1>{title}</h1>"]
+    for seg in syncmap.segments:
+        if seg.kind != "turn":
+            out.append(f'<section class="{esc(seg.kind)}" id="{esc(seg.id)}"{_timing(seg)}>'
+                       f'<p><span{_timing(seg)}>{esc(seg.text)}</span></p></section>')
+            continue
+        spk = syncmap.speaker(seg.speaker)
+        name = (spk.name or spk.label) if spk else ""
+        spans = " ".join(f'<span id="{esc(c.id)}"{_timing(c)}>{esc(c.text)}</span>' for c in seg.children) \
+            or f"<span{_timing(seg)}>{esc(seg.text)}</span>"
+        speaker_attr = f' data-speaker="{esc(seg.speaker)}"' if seg.speaker else ""
+        out.append(f'<section class="turn" id="{esc(seg.id)}"{speaker_attr}{_timing(seg)}>'
+                   + (f'<h2 class="speaker">{esc(name)}</h2>' if name else "") + f"<p>{spans}</p></section>")
+    out += ["</article>", "</body>", "</html>", ""]
+    return "\n".join(out)
+
+
 _WRITERS: dict[str, Callable[[SyncMap], str]] = {
     "json": to_json,
     "vtt": to_vtt,
     "srt": to_srt,
     "podcast.json": to_podcast_json,
+    "html": render_html,
 }
 
 

@@ -18,6 +18,13 @@ class NotFoundError(SeeklineError):
     code = "not_found"
 
 
+class BadRequestError(SeeklineError):
+    """A request parameter is invalid (the message says which and what to send)."""
+
+    status = 400
+    code = "bad_request"
+
+
 class NotReadyError(SeeklineError):
     """The episode exists but has no sync map yet."""
 

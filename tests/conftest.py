@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import secrets
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import psycopg
 import pytest
+import services
 import synth
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
@@ -19,6 +22,8 @@ from server import create_app, db, library
 from server.config import REPO_DIR
 
 DEMO_DIR = REPO_DIR / "media" / "demo"
+API_TOKEN = "test-token-" + "x" * 20
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 # A short NPR-style show written for the tests: (label line, speaker id, espeak voice, text).
 SHOW = [
@@ -128,16 +133,62 @@ def show(tmp_path_factory: pytest.TempPathFactory) -> Show:
     return Show(audio=mp3, transcript=show_transcript(), truth=syncmap)
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[services.Postgres]:
+    """A throwaway PostgreSQL for the whole session (skipped only when its programs are not installed)."""
+    try:
+        with services.postgres() as pg:
+            yield pg
+    except FileNotFoundError as e:
+        pytest.skip(f"PostgreSQL is not installed ({e}); `make test` installs it")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A throwaway redis-server for the whole session (skipped only when it is not installed)."""
+    try:
+        with services.redis() as url:
+            yield url
+    except FileNotFoundError as e:
+        pytest.skip(f"redis-server is not installed ({e}); `make test` installs it")
+
+
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
+def postgres_url(postgres_server: services.Postgres) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    name = "t_" + secrets.token_hex(6)
+    admin = {"host": str(postgres_server.socket_dir), "port": postgres_server.port, "user": postgres_server.user,
+             "dbname": "postgres", "autocommit": True}
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield postgres_server.url(name)
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """SQLite by default; tests/test_storage.py overrides this to run on PostgreSQL too."""
+    return f"sqlite:///{tmp_path / 'seekline.sqlite3'}"
+
+
+def make_app(tmp_path: Path, database_url: str, **extra: object) -> Flask:
+    return create_app(
         {
             "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'seekline.sqlite3'}",
+            "DATABASE_URL": database_url,
             "MEDIA_DIR": str(tmp_path / "media"),
             "DEMO_DIR": str(tmp_path / "no-demo"),
+            "INSTANCE_DIR": str(tmp_path / "instance"),
+            "API_TOKEN": API_TOKEN,
+            **extra,
         }
     )
+
+
+@pytest.fixture
+def app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
+    app = make_app(tmp_path, database_url)
     yield app
     db.dispose(app)
 

@@ -46,7 +46,8 @@ def test_episode_list_has_the_episode(client: FlaskClient, episode: library.Epis
 
 def test_empty_library_lists_no_episodes(client: FlaskClient) -> None:
     r = client.get("/api/episodes")
-    assert r.status_code == 200 and r.get_json() == {"episodes": []}
+    assert r.status_code == 200
+    assert r.get_json() == {"episodes": [], "total": 0, "limit": 20, "offset": 0, "next": None}
 
 
 def test_episode_detail_links_resolve(client: FlaskClient, episode: library.Episode) -> None:

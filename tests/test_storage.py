@@ -10,13 +10,21 @@ from pathlib import Path
 import pytest
 from conftest import Show
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from aligner.errors import AlignmentError, AudioError, TranscriptError
 from server import config, create_app, db, library
-from server.db import EpisodeRow, get_session
+from server.db import EpisodeRow, JobRow, SyncMapRow, TranscriptRow, get_session
 from server.demo import ensure_demo
 from server.errors import NotFoundError
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every storage test runs on SQLite and on a real PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'seekline.sqlite3'}"
+    return request.getfixturevalue("postgres_url")
 
 
 def files_under(path: Path) -> list[Path]:
@@ -76,7 +84,8 @@ def test_sync_map_round_trips_through_storage(app: Flask, episode: library.Episo
 
 def test_library_survives_a_new_app_on_the_same_database(app: Flask, episode: library.Episode) -> None:
     again = create_app(
-        {"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "MEDIA_DIR": app.config["MEDIA_DIR"]}
+        {"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "MEDIA_DIR": app.config["MEDIA_DIR"],
+         "API_TOKEN": app.config["API_TOKEN"]}
     )
     try:
         with again.app_context():
@@ -86,20 +95,59 @@ def test_library_survives_a_new_app_on_the_same_database(app: Flask, episode: li
         db.dispose(again)
 
 
-def test_delete_removes_row_and_files(app: Flask, episode: library.Episode) -> None:
+def table_counts(app: Flask) -> dict[str, int]:
+    with app.app_context():
+        return {t.__tablename__: get_session().scalar(select(func.count()).select_from(t))
+                for t in (EpisodeRow, TranscriptRow, SyncMapRow, JobRow)}
+
+
+def test_an_episode_is_stored_as_rows_in_four_tables(app: Flask, episode: library.Episode) -> None:
+    assert table_counts(app) == {"episodes": 1, "transcripts": 1, "syncmaps": 1, "jobs": 1}
+    with app.app_context():
+        row = get_session().scalars(select(SyncMapRow)).one()
+        assert row.input_hash == library.episode_input_hash(episode.id) and len(row.input_hash) == 64
+    assert row.episode_id == episode.id and row.aligner_version == library.ALIGNER_VERSION
+
+
+def test_delete_removes_rows_and_files(app: Flask, episode: library.Episode) -> None:
     with app.app_context():
         library.delete_episode(episode.id)
         with pytest.raises(NotFoundError):
             library.get_episode(episode.id)
     assert not (Path(app.config["MEDIA_DIR"]) / episode.id).exists()
+    assert table_counts(app) == {"episodes": 0, "transcripts": 0, "syncmaps": 0, "jobs": 0}
+
+
+def test_schema_comes_from_the_alembic_migrations(app: Flask) -> None:
+    with db.database(app).engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+    again = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
+                        "MEDIA_DIR": app.config["MEDIA_DIR"], "API_TOKEN": "x"})  # migrating again: a no-op
+    db.dispose(again)
+
+
+def test_generated_api_token_is_kept_in_the_instance_folder(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    cfg = {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite3'}", "INSTANCE_DIR": str(tmp_path)}
+    first = create_app(cfg)
+    token = first.config["API_TOKEN"]
+    assert token in capsys.readouterr().err and len(token) >= 40
+    assert (tmp_path / "api-token").read_text().strip() == token
+    assert (tmp_path / "api-token").stat().st_mode & 0o777 == 0o600
+    second = create_app(cfg)
+    assert second.config["API_TOKEN"] == token and token not in capsys.readouterr().err
+    for a in (first, second):
+        db.dispose(a)
 
 
 def test_settings_come_from_seekline_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SEEKLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite3'}")
     monkeypatch.setenv("SEEKLINE_MEDIA_DIR", str(tmp_path / "env-media"))
+    monkeypatch.setenv("SEEKLINE_API_TOKEN", "from-the-environment")
+    monkeypatch.setenv("SEEKLINE_MAX_CONTENT_LENGTH", "12345")
     app = create_app()
     try:
         assert app.config["MEDIA_DIR"] == str(tmp_path / "env-media")
+        assert app.config["API_TOKEN"] == "from-the-environment" and app.config["MAX_CONTENT_LENGTH"] == 12345
         assert (tmp_path / "env.sqlite3").is_file()
     finally:
         db.dispose(app)

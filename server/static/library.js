@@ -1,0 +1,96 @@
+/* Seekline library page: while an episode is queued or running, poll the API and show its progress live. */
+(function () {
+  "use strict";
+
+  var list = document.getElementById("episodes");
+  var message = document.getElementById("library-message");
+  if (!list) return;
+  var url = list.getAttribute("data-api");
+  var delay = 2000;
+
+  function busy() { return list.querySelector('.episode[data-status="queued"], .episode[data-status="running"]'); }
+
+  function number(v) { var n = typeof v === "string" ? parseFloat(v) : v; return typeof n === "number" && isFinite(n) ? n : null; }
+
+  /* Status and progress may sit on the episode or on its job; read both. */
+  function state(ep) {
+    var job = ep.job || ep.latest_job || {};
+    var percent = number(job.percent);
+    if (percent === null) percent = number(ep.percent);
+    var fraction = percent !== null ? percent / 100 : null;
+    if (fraction === null) {
+      var p = number(job.progress);
+      if (p === null) p = number(ep.progress && typeof ep.progress === "object" ? ep.progress.percent : ep.progress);
+      if (p !== null) fraction = p > 1 ? p / 100 : p;
+    }
+    return { status: ep.status || job.status || job.state || "unknown", fraction: fraction,
+      stage: job.stage || ep.stage || "", error: job.error || ep.error || "" };
+  }
+
+  function show(text) {
+    if (!message) return;
+    message.textContent = text || "";
+    message.hidden = !text;
+    message.className = "message" + (text ? " error" : "");
+  }
+
+  function update(ep) {
+    var row = list.querySelector('.episode[data-id="' + (window.CSS && CSS.escape ? CSS.escape(ep.id) : ep.id) + '"]');
+    if (!row) return;
+    var s = state(ep);
+    row.setAttribute("data-status", s.status);
+    var badge = row.querySelector(".status");
+    if (badge) {
+      badge.className = "status status-" + s.status;
+      badge.textContent = s.status + (s.status === "running" && s.stage ? " · " + String(s.stage).replace(/_/g, " ") : "") +
+        (s.status === "running" && s.fraction !== null ? " " + Math.round(s.fraction * 100) + "%" : "");
+    }
+    var bar = row.querySelector("progress");
+    if (s.status === "queued" || s.status === "running") {
+      if (!bar) {
+        bar = document.createElement("progress");
+        bar.className = "progress";
+        bar.max = 1;
+        bar.setAttribute("aria-label", "Alignment progress");
+        row.appendChild(bar);
+      }
+      if (s.fraction === null) bar.removeAttribute("value"); else bar.value = s.fraction;
+    } else if (bar) {
+      bar.remove();
+    }
+    if (s.status === "failed" && s.error && !row.querySelector(".error-text")) {
+      var p = document.createElement("p");
+      p.className = "error-text";
+      p.textContent = s.error;
+      row.appendChild(p);
+    }
+  }
+
+  function poll() {
+    fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" })
+      .then(function (r) {
+        return r.json().catch(function () { return null; }).then(function (body) {
+          if (!r.ok) {
+            var e = body && body.error;
+            throw new Error((e && e.message) || "the server answered " + r.status);
+          }
+          return body;
+        });
+      })
+      .then(function (body) {
+        var items = (body && (body.episodes || body.items || body.data)) || [];
+        items.forEach(update);
+        show("");
+        delay = 2000;
+        if (busy()) window.setTimeout(poll, delay);
+      })
+      .catch(function (err) {
+        delay = Math.min(delay * 2, 30000);
+        show("Could not refresh the episode list (" + (err.message || "network error") + "); retrying in " +
+          Math.round(delay / 1000) + " s.");
+        window.setTimeout(poll, delay);
+      });
+  }
+
+  if (busy()) window.setTimeout(poll, 1000);
+})();
