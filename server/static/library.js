@@ -1,4 +1,5 @@
-/* Seekline library page: while an episode is queued or running, poll the API and show its progress live. */
+/* Seekline library page: while an episode is queued or running, poll the API and show its progress live.
+   window.seeklineLibrary.add(episode) puts a new episode (as the API returns it) at the top and watches it. */
 (function () {
   "use strict";
 
@@ -6,7 +7,10 @@
   var message = document.getElementById("library-message");
   if (!list) return;
   var url = list.getAttribute("data-api");
+  var empty = document.getElementById("episodes-empty");
   var delay = 2000;
+  var timer = null;
+  var inflight = false;  // one poll at a time: a poll that ends while rows are busy schedules the next
 
   function busy() { return list.querySelector('.episode[data-status="queued"], .episode[data-status="running"]'); }
 
@@ -34,8 +38,50 @@
     message.className = "message" + (text ? " error" : "");
   }
 
+  function clock(seconds) {
+    var n = number(seconds);
+    if (n === null) return "";
+    var total = Math.floor(n), h = Math.floor(total / 3600), m = Math.floor(total % 3600 / 60), s = total % 60;
+    var two = function (x) { return (x < 10 ? "0" : "") + x; };
+    return h ? h + ":" + two(m) + ":" + two(s) : m + ":" + two(s);
+  }
+
+  function schedule(ms) {
+    if (timer === null && !inflight) timer = window.setTimeout(function () { timer = null; poll(); }, ms);
+  }
+
+  /* A row like the server renders, for an episode added on this page. */
+  function add(ep) {
+    if (!ep || !ep.id || find(ep.id)) { if (ep) update(ep); schedule(1000); return; }
+    var row = document.createElement("li");
+    row.className = "episode";
+    row.setAttribute("data-id", ep.id);
+    var link = document.createElement("a");
+    link.href = (ep.links && ep.links.player) || "/episodes/" + encodeURIComponent(ep.id);
+    link.textContent = ep.title || ep.id;
+    var meta = document.createElement("span");
+    meta.className = "meta";
+    var badge = document.createElement("span");
+    badge.className = "status";
+    meta.appendChild(document.createTextNode(clock(ep.duration) + " · "));
+    meta.appendChild(badge);
+    row.appendChild(link);
+    row.appendChild(meta);
+    list.insertBefore(row, list.firstChild);
+    list.hidden = false;
+    if (empty) empty.hidden = true;
+    update(ep);
+    var bar = row.querySelector("progress");
+    if (bar) bar.setAttribute("aria-label", "Alignment progress of " + link.textContent);
+    schedule(1000);
+  }
+
+  function find(id) {
+    return list.querySelector('.episode[data-id="' + (window.CSS && CSS.escape ? CSS.escape(id) : id) + '"]');
+  }
+
   function update(ep) {
-    var row = list.querySelector('.episode[data-id="' + (window.CSS && CSS.escape ? CSS.escape(ep.id) : ep.id) + '"]');
+    var row = find(ep.id);
     if (!row) return;
     var s = state(ep);
     row.setAttribute("data-status", s.status);
@@ -67,6 +113,7 @@
   }
 
   function poll() {
+    inflight = true;
     fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" })
       .then(function (r) {
         return r.json().catch(function () { return null; }).then(function (body) {
@@ -79,18 +126,21 @@
       })
       .then(function (body) {
         var items = (body && (body.episodes || body.items || body.data)) || [];
+        inflight = false;
         items.forEach(update);
         show("");
         delay = 2000;
-        if (busy()) window.setTimeout(poll, delay);
+        if (busy()) schedule(delay);
       })
       .catch(function (err) {
+        inflight = false;
         delay = Math.min(delay * 2, 30000);
         show("Could not refresh the episode list (" + (err.message || "network error") + "); retrying in " +
           Math.round(delay / 1000) + " s.");
-        window.setTimeout(poll, delay);
+        schedule(delay);
       });
   }
 
-  if (busy()) window.setTimeout(poll, 1000);
+  window.seeklineLibrary = { add: add };
+  if (busy()) schedule(1000);
 })();
