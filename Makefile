@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 # Debian packages: what the server needs, and what the tests need on top.
-APT_RUN  := ffmpeg espeak-ng libespeak-ng-dev festival-dev libestools-dev build-essential python3-dev
+APT_RUN  := ffmpeg espeak-ng libespeak-ng-dev festival-dev libestools-dev build-essential python3-dev python3-venv
 APT_TEST := chromium fonts-dejavu-core redis-server postgresql
 # The API benchmark (make bench-api) needs a load generator on top.
 APT_BENCH := wrk
