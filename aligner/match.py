@@ -63,19 +63,43 @@ def dtw_cost(a: np.ndarray, b: np.ndarray) -> float:
     return float(acc[-1] / n)
 
 
+class Comparer:
+    """eSpeak renderings of some texts, and spans of a recording, as features :func:`dtw_cost` compares."""
+
+    def __init__(self, wav_path: str | os.PathLike[str], texts: Sequence[str], language: str, work: Path) -> None:
+        self.work = work
+        tts = work / "tts.wav"
+        self.spans = engine.synthesize(list(texts), tts, language)
+        decode(tts, work / "tts16.wav")
+        self._tts = wave.open(os.fspath(work / "tts16.wav"), "rb")
+        self._audio = wave.open(os.fspath(wav_path), "rb")
+
+    def close(self) -> None:
+        self._tts.close()
+        self._audio.close()
+
+    def _features(self, samples: np.ndarray) -> np.ndarray:
+        path = self.work / "piece.wav"
+        with wave.open(os.fspath(path), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(SAMPLE_RATE)
+            out.writeframes(samples.tobytes())
+        return _features(engine.mfcc(path))
+
+    def text(self, i: int, seconds: float | None = None) -> np.ndarray:
+        """Features of text ``i``'s eSpeak rendering (its first ``seconds`` only, if given)."""
+        t0, t1 = self.spans[i]
+        return self._features(_read(self._tts, t0, t1 if seconds is None else min(t1, t0 + seconds)))
+
+    def audio(self, start: float, end: float, *, reverse: bool = False) -> np.ndarray:
+        samples = _read(self._audio, start, end)
+        return self._features(samples[::-1].copy() if reverse else samples)
+
+
 def _read(wav: wave.Wave_read, start: float, end: float) -> np.ndarray:
     wav.setpos(min(int(start * SAMPLE_RATE), wav.getnframes()))
     return np.frombuffer(wav.readframes(max(0, int((end - start) * SAMPLE_RATE))), dtype="<i2")
-
-
-def _mfcc_of(samples: np.ndarray, work: Path, name: str) -> np.ndarray:
-    path = work / f"{name}.wav"
-    with wave.open(os.fspath(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(SAMPLE_RATE)
-        out.writeframes(samples.tobytes())
-    return engine.mfcc(path)
 
 
 def matches(wav_path: str | os.PathLike[str], texts: Sequence[str], spans: Sequence[tuple[float, float]],
@@ -83,24 +107,20 @@ def matches(wav_path: str | os.PathLike[str], texts: Sequence[str], spans: Seque
     """For each text and its aligned span: (reversed cost - forward cost) / reversed cost, about 0 when unrelated."""
     out: list[float] = []
     with tempfile.TemporaryDirectory(prefix="seekline-match-") as tmp:
-        work = Path(tmp)
-        tts = work / "tts.wav"
-        tts_spans = engine.synthesize(list(texts), tts, language)
-        decode(tts, work / "tts16.wav")
-        with wave.open(os.fspath(work / "tts16.wav"), "rb") as tw, wave.open(os.fspath(wav_path), "rb") as aw:
-            for (t0, t1), (a0, a1) in zip(tts_spans, spans, strict=True):
+        comparer = Comparer(wav_path, texts, language, Path(tmp))
+        try:
+            for i, ((t0, t1), (a0, a1)) in enumerate(zip(comparer.spans, spans, strict=True)):
                 if a1 - a0 < 0.5:
                     out.append(0.0)
                     continue
                 a1 = min(a1, a0 + MAX_SECONDS)
-                t1 = min(t1, t0 + MAX_SECONDS * (t1 - t0) / max(a1 - a0, 1e-3))
-                q = _features(_mfcc_of(_read(tw, t0, t1), work, "q"))
-                audio = _read(aw, a0, a1)
-                fwd = _features(_mfcc_of(audio, work, "f"))
-                rev = _features(_mfcc_of(audio[::-1].copy(), work, "r"))
-                f, r = dtw_cost(q, fwd), dtw_cost(q, rev)
+                q = comparer.text(i, MAX_SECONDS * (t1 - t0) / max(a1 - a0, 1e-3))
+                f = dtw_cost(q, comparer.audio(a0, a1))
+                r = dtw_cost(q, comparer.audio(a0, a1, reverse=True))
                 if not np.isfinite(f):  # the text cannot be spoken in this span at all
                     out.append(-1.0 if np.isfinite(r) else 0.0)
                 else:
                     out.append((r - f) / r if np.isfinite(r) and r > 0 else 0.0)
+        finally:
+            comparer.close()
     return out
