@@ -62,17 +62,23 @@ def _frame_window(options: EngineOptions) -> float:
     return max(0.100, 2.5 * options.frame_step)
 
 
-def _runtime_config(options: EngineOptions, tmp_dir: str) -> str:
+def _tts_settings(tmp_dir: str) -> list[str]:
     # A second in-process eSpeak call hangs forever; running eSpeak in a subprocess of *this*
     # interpreter (the one with aeneas installed) avoids it. tts=espeak is the C extension.
-    return "|".join([
+    return [
         "tts=espeak",
         "cew_subprocess_enabled=True",
         f"cew_subprocess_path={sys.executable}",
+        f"tmp_path={tmp_dir}",
+    ]
+
+
+def _runtime_config(options: EngineOptions, tmp_dir: str) -> str:
+    return "|".join([
+        *_tts_settings(tmp_dir),
         f"dtw_margin={options.dtw_margin:.3f}",
         f"mfcc_window_shift={options.frame_step:.3f}",
         f"mfcc_window_length={_frame_window(options):.3f}",
-        f"tmp_path={tmp_dir}",
     ])
 
 
@@ -149,15 +155,6 @@ def align_fragments(
         raise AlignmentError(f"aeneas returned no time for fragment {e}") from e
 
 
-def _tts_config(language: str, tmp_dir: str) -> str:
-    return "|".join([
-        "tts=espeak",
-        "cew_subprocess_enabled=True",
-        f"cew_subprocess_path={sys.executable}",
-        f"tmp_path={tmp_dir}",
-    ])
-
-
 def synthesize(
     texts: Sequence[str], out_wav: str | os.PathLike[str], language: str = "eng",
 ) -> list[tuple[float, float]]:
@@ -180,7 +177,7 @@ def synthesize(
                 TextFragment(identifier=f"f{i:06d}", language=language, lines=[text], filtered_lines=[text])
             )
         try:
-            synth = Synthesizer(rconf=RuntimeConfiguration(_tts_config(language, tmp)))
+            synth = Synthesizer(rconf=RuntimeConfiguration("|".join(_tts_settings(tmp))))
             anchors, total, _chars = synth.synthesize(text_file, os.fspath(out_wav))
         except Exception as e:  # aeneas raises many unrelated types
             raise AlignmentError(f"eSpeak could not speak this text: {e}") from e
