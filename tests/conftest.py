@@ -8,12 +8,14 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import psycopg
 import pytest
 import services
 import synth
+from browser import Console, chromium
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
@@ -224,3 +226,16 @@ def demo_episode(app: Flask, show: Show) -> library.Episode:
     with app.app_context():
         ep = library.add_episode(show.audio, show.transcript)
         return library.store_syncmap(ep.id, show.truth)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, headless, one per test module (tests/browser.py starts it)."""
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def console() -> Console:
+    """Collects the page's console errors; tests assert there are none."""
+    return Console()

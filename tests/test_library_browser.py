@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import synth
-from browser import DESKTOP, MOBILE, Console, chromium, live_server, screenshot
+from browser import DESKTOP, MOBILE, Console, live_server, screenshot
 from flask import Flask
 
 from server import create_app, db, library
@@ -58,17 +58,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     finally:
         app.extensions["seekline.workers"].stop()
         db.dispose(app)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def console() -> Console:
-    return Console()
 
 
 def new_page(browser: Any, console: Console, viewport: dict[str, int] = DESKTOP, mobile: bool = False) -> Any:

@@ -89,7 +89,7 @@ def test_unknown_episode_page_is_an_html_404(client: FlaskClient) -> None:
 
 
 def test_static_files_are_served(client: FlaskClient) -> None:
-    for name in ("player.js", "player.css", "library.js"):
+    for name in ("player.js", "player.css", "library.js", "status.js", "upload.js"):
         r = client.get(f"/static/{name}")
         assert r.status_code == 200 and r.data
         r.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import DESKTOP, MOBILE, Console, chromium, live_server, screenshot
+from browser import DESKTOP, MOBILE, Console, live_server, screenshot
 from conftest import DEMO_DIR, Show
 from flask import Flask
 
@@ -95,17 +95,6 @@ def site(tmp_path_factory: pytest.TempPathFactory, show: Show) -> Iterator[Site]
     with live_server(app) as url:
         yield Site(url=url, app=app, demo=demo_id, show=show_ep.id, long=long_ep.id)
     db.dispose(app)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def console() -> Console:
-    return Console()
 
 
 @pytest.fixture

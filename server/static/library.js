@@ -16,21 +16,6 @@
 
   function number(v) { var n = typeof v === "string" ? parseFloat(v) : v; return typeof n === "number" && isFinite(n) ? n : null; }
 
-  /* Status and progress may sit on the episode or on its job; read both. */
-  function state(ep) {
-    var job = ep.job || ep.latest_job || {};
-    var percent = number(job.percent);
-    if (percent === null) percent = number(ep.percent);
-    var fraction = percent !== null ? percent / 100 : null;
-    if (fraction === null) {
-      var p = number(job.progress);
-      if (p === null) p = number(ep.progress && typeof ep.progress === "object" ? ep.progress.percent : ep.progress);
-      if (p !== null) fraction = p > 1 ? p / 100 : p;
-    }
-    return { status: ep.status || job.status || job.state || "unknown", fraction: fraction,
-      stage: job.stage || ep.stage || "", error: job.error || ep.error || "" };
-  }
-
   function show(text) {
     if (!message) return;
     message.textContent = text || "";
@@ -83,12 +68,12 @@
   function update(ep) {
     var row = find(ep.id);
     if (!row) return;
-    var s = state(ep);
+    var s = window.seeklineStatus(ep);
     row.setAttribute("data-status", s.status);
     var badge = row.querySelector(".status");
     if (badge) {
       badge.className = "status status-" + s.status;
-      badge.textContent = s.status + (s.status === "running" && s.stage ? " · " + String(s.stage).replace(/_/g, " ") : "") +
+      badge.textContent = s.status + (s.status === "running" && s.stage ? " · " + s.stage.replace(/_/g, " ") : "") +
         (s.status === "running" && s.fraction !== null ? " " + Math.round(s.fraction * 100) + "%" : "");
     }
     var bar = row.querySelector("progress");
@@ -125,7 +110,7 @@
         });
       })
       .then(function (body) {
-        var items = (body && (body.episodes || body.items || body.data)) || [];
+        var items = (body && body.episodes) || [];
         inflight = false;
         items.forEach(update);
         show("");

@@ -673,31 +673,6 @@
 
   /* ---------- while alignment runs: poll the API, show progress, reload when done ---------- */
 
-  function number(v) { var n = typeof v === "string" ? parseFloat(v) : v; return typeof n === "number" && isFinite(n) ? n : null; }
-
-  /* Read status and progress defensively: the API may put them on the episode or on its job. */
-  function jobState(body) {
-    var ep = body && (body.episode || body) || {};
-    var job = ep.job || ep.latest_job || ep.current_job || {};
-    var status = ep.status || job.status || job.state || "unknown";
-    var percent = number(job.percent);
-    if (percent === null) percent = number(ep.percent);
-    var fraction = percent !== null ? percent / 100 : null;
-    if (fraction === null) {
-      var p = number(job.progress);
-      if (p === null) p = number(ep.progress && typeof ep.progress === "object" ? ep.progress.percent : ep.progress);
-      if (p !== null) fraction = p > 1 ? p / 100 : p;
-    }
-    var stage = job.stage || ep.stage || (ep.progress && ep.progress.stage) || "";
-    return {
-      status: String(status),
-      aligned: ep.aligned === true || status === "succeeded",
-      fraction: fraction === null ? null : Math.min(1, Math.max(0, fraction)),
-      stage: String(stage),
-      error: job.error || ep.error || "",
-    };
-  }
-
   function apiMessage(response, body) {
     var err = body && body.error;
     var text = err && (err.message || (typeof err === "string" ? err : ""));
@@ -724,7 +699,7 @@
         })
         .then(function (body) {
           delay = 2000;
-          var state = jobState(body);
+          var state = window.seeklineStatus(body);
           if (state.aligned) {
             say("Alignment finished; loading the timed transcript\u2026", "sticky");
             if (audio.currentTime > 0) history.replaceState(null, "", "#t=" + fixed(audio.currentTime));
