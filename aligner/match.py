@@ -19,6 +19,7 @@ import numpy as np
 
 from . import engine
 from .audio import SAMPLE_RATE, decode
+from .models import Segment
 
 POOL = 2  # MFCC frames (40 ms) per compared frame
 MAX_SECONDS = 15.0  # long turns are checked on their first this-many seconds
@@ -124,3 +125,15 @@ def matches(wav_path: str | os.PathLike[str], texts: Sequence[str], spans: Seque
         finally:
             comparer.close()
     return out
+
+
+def transcript_fit(
+    wav_path: str | os.PathLike[str], segments: Sequence[Segment], speech_of: dict[str, str], language: str = "eng",
+) -> float | None:
+    """Median :func:`matches` over a sample of the aligned turns; ``None`` when there is nothing to check."""
+    checkable = [s for s in segments if s.kind == "turn" and s.start is not None and s.end - s.start >= 0.5]
+    picked = [checkable[i] for i in sample(len(checkable))]
+    if not picked:
+        return None
+    found = matches(wav_path, [speech_of[s.id] for s in picked], [(s.start, s.end) for s in picked], language)
+    return float(np.median(found))

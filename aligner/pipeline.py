@@ -119,29 +119,28 @@ def align_wav(
     span = (located.start, located.end) if located else None
     flat = windows.align_sentences(wav, found, texts, options, span,
                                    progress=lambda f: progress("align", 0.8 * f))
-    per_turn = []
-    for t in texts:
-        per_turn.append(flat[: len(t)])
-        flat = flat[len(t):]
+    ends = np.cumsum([len(t) for t in texts])
+    per_turn = [flat[e - len(t):e] for t, e in zip(texts, ends, strict=True)]
     progress("align", 0.8)
     checked = unaired.find_unaired(wav, found, spoken, texts, per_turn, options, span)
     progress("align", 0.95)
     segments = quality.assess(_build(transcript, {t.id: c for t, c in zip(spoken, checked, strict=True)}), found)
-    timed = [c for c in checked if c]
-    checkable = [s for s in segments if s.kind == "turn" and s.start is not None and s.end - s.start >= 0.5]
-    picked = [checkable[i] for i in match.sample(len(checkable))]
     speech_of = {t.id: " ".join(x) for t, x in zip(spoken, texts, strict=True)}
-    fit = float(np.median(match.matches(wav, [speech_of[s.id] for s in picked], [(s.start, s.end) for s in picked],
-                                        options.language))) if picked else None
+    fit = match.transcript_fit(wav, segments, speech_of, options.language)
     if fit is not None and fit < match.MIN_MATCH:
         segments = quality.mismatched(segments)
+    timed = [c for c in checked if c]
+    if span:
+        coverage = Coverage(*span, located=True)
+    else:
+        coverage = Coverage(timed[0][0][0], timed[-1][-1][1]) if timed else None
     progress("align", 1.0)
     return SyncMap(
         duration=ms(duration),
         speakers=transcript.speakers,
         segments=tuple(_with_nonspeech(_fill_gaps(segments, duration), found)),
         title=transcript.title,
-        coverage=Coverage(*span, located=True) if span else Coverage(timed[0][0][0], timed[-1][-1][1]),
+        coverage=coverage,
         quality=quality.overall(segments, fit),
     )
 
