@@ -305,6 +305,18 @@ def test_strip_click_seeks_and_speed_changes_the_rate(page: Any, site: Site) -> 
     assert page.evaluate(STATE)["rate"] == 0.75
 
 
+def settled_scroll(page: Any) -> float:
+    """scrollY once it has stopped changing (two reads 150 ms apart agree)."""
+    last = page.evaluate("() => scrollY")
+    for _ in range(40):
+        page.wait_for_timeout(150)
+        now = page.evaluate("() => scrollY")
+        if now == last:
+            return now
+        last = now
+    return last
+
+
 def test_autoscroll_pauses_on_a_hand_scroll_and_back_to_now_resumes(browser: Any, site: Site,
                                                                     console: Console) -> None:  # fmt: skip
     context = browser.new_context(viewport={"width": 900, "height": 420}, reduced_motion="reduce")
@@ -318,9 +330,12 @@ def test_autoscroll_pauses_on_a_hand_scroll_and_back_to_now_resumes(browser: Any
         page.evaluate("t => window.seekline.seek(t)", turns[40]["children"][1]["start"])
         page.wait_for_function(in_view, arg=turns[40]["id"], timeout=5_000)
         page.mouse.move(450, 350)
+        before = page.evaluate("() => scrollY")
         page.mouse.wheel(0, -1500)
         page.wait_for_function("() => !window.seekline.autoscroll", timeout=5_000)
-        scrolled = page.evaluate("() => scrollY")
+        # the browser animates a wheel scroll over several frames: wait until it has moved and come to rest
+        page.wait_for_function("y => scrollY < y", arg=before, timeout=5_000)
+        scrolled = settled_scroll(page)
         page.evaluate("t => window.seekline.seek(t)", turns[300]["children"][1]["start"])
         assert page.locator("#back-to-now").is_visible()
         assert page.evaluate("() => scrollY") == scrolled, "autoscroll stays paused after a hand scroll"
