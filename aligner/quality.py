@@ -82,9 +82,7 @@ def evidence(seg: Segment, found: SpeechProfile, median_rate: float | None) -> E
     rate = None
     if median_rate:
         rate = math.log(max(len(seg.text), 1) / max(voiced, 0.05) / median_rate)
-    a, b = found.frame(start), found.frame(end)
-    voiced_share = float((found.voice[a:b] > 0.5).mean()) if b > a else 0.0
-    return Evidence(rate=rate, voiced=voiced_share, onset=_onset(found, start))
+    return Evidence(rate=rate, voiced=found.voiced_fraction(start, end), onset=_onset(found, start))
 
 
 def assess(segments: list[Segment], found: SpeechProfile) -> list[Segment]:

@@ -41,21 +41,6 @@ class TimeMap:
             return end
         return self.spans[i + 1][0]
 
-    def to_spliced(self, t: float) -> float:
-        """The spliced time of recording time ``t`` (clamped into the nearest kept span)."""
-        if not self.spans:
-            return t
-        starts = [s for s, _ in self.spans]
-        i = max(0, bisect.bisect_right(starts, t) - 1)
-        start, end = self.spans[i]
-        return self.offsets[i] + min(max(t - start, 0.0), end - start)
-
-    @property
-    def length(self) -> float:
-        if not self.spans:
-            return 0.0
-        return self.offsets[-1] + self.spans[-1][1] - self.spans[-1][0]
-
 
 def splice(wav_path: str | os.PathLike[str], spans: list[tuple[float, float]],
            out_path: str | os.PathLike[str]) -> TimeMap:

@@ -1,0 +1,47 @@
+"""Splicing non-speech out of a WAV and mapping the aligner's times back to the recording."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from aligner.audio import SAMPLE_RATE
+from aligner.splice import JOIN_GAP, TimeMap, splice
+
+
+@pytest.fixture
+def recording(tmp_path: Path) -> Path:
+    path = tmp_path / "rec.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes((np.arange(20 * SAMPLE_RATE) % 1000).astype("<i2").tobytes())
+    return path
+
+
+def test_spliced_audio_holds_the_kept_spans_joined_by_short_gaps(recording: Path, tmp_path: Path) -> None:
+    timemap = splice(recording, [(2.0, 5.0), (10.0, 12.0)], tmp_path / "out.wav")
+    with wave.open(str(tmp_path / "out.wav")) as w:
+        assert w.getnframes() == round((3.0 + JOIN_GAP + 2.0) * SAMPLE_RATE)
+    assert timemap.offsets == (0.0, 3.0 + JOIN_GAP)
+
+
+@pytest.mark.parametrize(
+    ("spliced", "is_end", "source"),
+    [
+        (0.0, False, 2.0),
+        (1.5, False, 3.5),
+        (3.0, True, 5.0),
+        (3.2, False, 10.0),  # inside the join gap: a start belongs to the next span
+        (3.2, True, 5.0),  # ...and an end to the span before
+        (3.0 + JOIN_GAP + 1.0, False, 11.0),
+        (99.0, True, 12.0),  # past the end: the last kept edge
+    ],
+)
+def test_times_map_back_to_the_recording(spliced: float, is_end: bool, source: float) -> None:
+    timemap = TimeMap(spans=((2.0, 5.0), (10.0, 12.0)), offsets=(0.0, 3.0 + JOIN_GAP))
+    assert timemap.to_source(spliced, is_end=is_end) == pytest.approx(source)
