@@ -53,3 +53,16 @@ def test_transcript_covering_the_whole_recording_is_not_located(tmp_path: Path) 
     wav = tmp_path / "story.wav"
     synth.build(STORY, wav)
     assert locate.locate(wav, _texts(STORY), speech.profile(wav), work_dir=tmp_path) is None
+
+
+def test_story_turns_are_placed_inside_the_recording_with_coverage(newscast, tmp_path: Path) -> None:
+    from aligner.pipeline import align
+    from aligner.transcript import parse_transcript
+
+    wav, (start, end) = newscast
+    script = "\n\n".join(f"{speaker}: {text}" for speaker, _voice, text in STORY)
+    syncmap = align(wav, parse_transcript(script))
+    turns = [s for s in syncmap.segments if s.kind == "turn"]
+    assert syncmap.coverage.located and syncmap.coverage.start <= start and end <= syncmap.coverage.end
+    assert abs(turns[0].start - start) < 0.25 and abs(turns[-1].end - end) < 0.5
+    assert all(start - 0.25 <= t.start and t.end <= end + 0.5 for t in turns)  # nothing bleeds in from outside
