@@ -266,14 +266,15 @@ def transcode_playback(path: str | os.PathLike[str], out_mp3: str | os.PathLike[
     return probe(out)
 
 
-def decode(path: str | os.PathLike[str], out_wav: str | os.PathLike[str]) -> AudioInfo:
+def decode(path: str | os.PathLike[str], out_wav: str | os.PathLike[str], info: AudioInfo | None = None) -> AudioInfo:
     """Decode ``path`` to a mono 16 kHz 16-bit WAV at ``out_wav`` (ffmpeg streams; nothing is held in RAM).
 
+    :param info: ``probe(path)``'s result, when the caller already has it (else it is probed here).
     :raises AudioError: with ffmpeg's own message when decoding fails.
     """
     out = Path(out_wav)
     proc = _run(
-        ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-y", *_input(path, None),
+        ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-y", *_input(path, info),
          "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE),
          "-c:a", "pcm_s16le", "-f", "wav", _input_arg(out)],
         _limits.decode_timeout,

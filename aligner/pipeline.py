@@ -160,13 +160,13 @@ def align(
     """
     progress = progress or _no_progress
     progress("probe", 0.0)
-    audio.probe(audio_path)
+    probed = audio.probe(audio_path)
     if not transcript.turns:
         raise AlignmentError("the transcript has no speaker turns to align; check that the right file was given")
     with tempfile.TemporaryDirectory(prefix="seekline-") as tmp:
         progress("decode", 0.0)
         wav = Path(tmp) / "audio.wav"
-        info = audio.decode(audio_path, wav)
+        info = audio.decode(audio_path, wav, probed)
         progress("decode", 1.0)
         result = align_wav(wav, info.duration, transcript, options=options, progress=progress)
     progress("done", 1.0)
