@@ -14,10 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from . import engine
-from .speech import FRAME, SpeechProfile
+from .speech import FRAME, SpeechProfile, mask_runs
 from .splice import TimeMap, splice
 
 WINDOW_SECONDS = 600.0  # target speech per fine window
@@ -53,13 +51,11 @@ def _cut(found: SpeechProfile, left_end: float, right_start: float) -> float:
     lo = min(left_end, right_start) - CUT_SEARCH
     hi = max(left_end, right_start) + CUT_SEARCH
     a, b = found.frame(lo), found.frame(hi)
-    quiet = ~found.speech[a:b]
-    if not quiet.any():
+    pauses = mask_runs(~found.speech[a:b])
+    if not pauses:
         return (left_end + right_start) / 2
-    d = np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]]))
-    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
-    k = int(np.argmax(ends - starts))
-    return (a + (starts[k] + ends[k]) / 2) * FRAME
+    start, end = max(pauses, key=lambda run: run[1] - run[0])
+    return (a + (start + end) / 2) * FRAME
 
 
 def align_sentences(
