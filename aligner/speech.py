@@ -14,11 +14,20 @@ FRAME = 0.010  # seconds per analysis frame
 MIN_PAUSE = 0.15  # shorter quiet runs are stops and gaps inside words, not pauses
 SOFT_DB = 3.0  # a frame this far above the noise floor may be the quiet edge of a word
 MAX_SOFT_EDGE = 0.25  # how far a word's quiet onset or decay may reach beyond its loud part
+BLIP = 1.5  # a sound this short, then BLIP_GAP of quiet, is a noise or a music hit, not a turn's first word
+BLIP_GAP = 3.0
 LOOKBACK = 0.30  # a start found inside speech moves back to an onset at most this far before it
 VOICE_THRESHOLD = 0.5  # VAD probability above which a window is speech
 VOICE_REACH = 0.08  # loud frames this close to VAD speech count as speech (the VAD is coarse)
 MUSIC_DB = 12.0  # non-speech this far above the noise floor is music (or other sound), not silence
 VOICE_SMOOTH = 0.30  # VAD probabilities are averaged over this long, so music blips drop out
+LEAD_MAX = 1.0  # how far before its first word a clip's own room tone or crowd may reach
+AMBIENCE_DB = 40.0  # room tone is at most this far below the speech right after it...
+ABOVE_GAP_DB = 3.0  # ...and this far above the quiet before it...
+CUT_DB = 5.0  # ...which it steps out of at once: by this much within 30 ms
+MIN_LEAD = 0.30  # shorter lead-ins are a breath or the rise of the first word, not room tone
+SMOOTH = 5  # frames of level averaged when looking for room tone
+LEAD_REF = 3.0  # seconds of speech after the start that set its loudness
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +54,23 @@ class SpeechProfile:
         inside = np.flatnonzero(self.speech[a:b])
         if inside.size == 0:
             return start, end
-        if self.speech[a]:  # started inside speech: go back to an onset just before, if there is one
+        if self.speech[a]:  # started inside speech: go back to an onset just before, if there is one...
             back = max(0, a - int(LOOKBACK / FRAME))
             quiet = np.flatnonzero(~self.speech[back:a])
             new_a = back + int(quiet[-1]) + 1 if quiet.size else a
+            ahead = np.flatnonzero(~self.speech[a:min(b, a + int(LOOKBACK / FRAME))])
+            if not quiet.size and ahead.size:  # ...or, in the tail of a long run, on to the next onset
+                after = np.flatnonzero(self.speech[a + int(ahead[0]):b])
+                new_a = a + int(ahead[0]) + int(after[0]) if after.size else a
         else:
             new_a = a + int(inside[0])
+        new_a = self._past_blips(new_a, b)
         new_b = a + int(inside[-1]) + 1 if not self.speech[b - 1] else b
+        if self.speech[b - 1]:  # ended just inside the next word: back to the offset before it
+            quiet = np.flatnonzero(~self.speech[max(new_a, b - int(LOOKBACK / FRAME)):b])
+            if quiet.size:
+                new_b = max(new_a, b - int(LOOKBACK / FRAME)) + int(quiet[-1])
+                new_b = a + int(np.flatnonzero(self.speech[a:new_b])[-1]) + 1 if self.speech[a:new_b].any() else b
         # widen over the soft onset and decay of the first and last words
         stop = max(0, new_a - int(MAX_SOFT_EDGE / FRAME))
         while new_a > stop and self.soft[new_a - 1] and not self.speech[new_a - 1]:
@@ -60,6 +79,40 @@ class SpeechProfile:
         while new_b < limit and self.soft[new_b]:
             new_b += 1
         return new_a * FRAME, new_b * FRAME
+
+    def _past_blips(self, i: int, b: int) -> int:
+        """The first onset from frame ``i`` on that is not a blip: a sound under BLIP long, then BLIP_GAP quiet."""
+        while True:
+            run_end = i + int(np.argmin(self.speech[i:b])) if not self.speech[i:b].all() else b
+            after = np.flatnonzero(self.speech[run_end:b])
+            if (run_end - i) * FRAME >= BLIP or not after.size or after[0] * FRAME < BLIP_GAP:
+                return i
+            i = run_end + int(after[0])
+
+    def lead_in(self, start: float, earliest: float) -> float:
+        """Where a clip cut in before ``start`` begins: its room tone or crowd, stepping out of a quieter gap.
+
+        A soundbite edited in starts with a second of its own ambience; playback should start with it,
+        not clip it. Returns ``start`` when there is no such step (continuous room tone, noise, music).
+        """
+        a, lo = self.frame(start), self.frame(max(earliest, start - LEAD_MAX))
+        if a - lo < 2 * SMOOTH or a >= len(self.db):
+            return start
+        level = np.convolve(np.pad(self.db[lo:a], SMOOTH // 2, mode="edge"), np.ones(SMOOTH) / SMOOTH, mode="valid")
+        gap = float(level.min())
+        floor = max(float(self.db[a:a + int(LEAD_REF / FRAME)].max()) - AMBIENCE_DB, gap + ABOVE_GAP_DB)
+        k = a - lo
+        while k > 0 and level[k - 1] > floor:
+            k -= 1
+        if (a - lo - k) * FRAME < MIN_LEAD or not self._cut_at(lo + k):  # no room tone, or it faded in
+            return start
+        return (lo + k) * FRAME
+
+    def _cut_at(self, i: int) -> bool:
+        """Whether the level steps up by CUT_DB within a few frames of frame ``i`` (an edit, not a fade)."""
+        db = self.db
+        steps = [db[j:j + 3].mean() - db[j - 3:j].mean() for j in range(max(i - 2, 3), min(i + 3, len(db) - 3))]
+        return bool(steps) and max(steps) >= CUT_DB
 
     def voiced_fraction(self, start: float, end: float) -> float:
         """Share of ``[start, end)`` that the VAD calls speech."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from aligner.models import Sentence
-from aligner.transcripts.numbers import cardinal, decade, digits, ordinal, year
+from aligner.transcripts.numbers import cardinal, decade, digits, ordinal, roman, year
 
 # Never the end of a sentence: titles and abbreviations always followed by more words.
 _TITLES = frozenset(
@@ -171,6 +171,28 @@ _COMMON = frozenset(
 )
 
 
+# A Roman numeral after these is a count ("World War II", "Chapter IV"); after other names, a regnal
+# ordinal ("Henry VIII" is "Henry the eighth").
+_COUNTED = frozenset(
+    "War Chapter Part Act Scene Volume Book Title Article Phase Section Sonnet Psalm Canto Bowl Vatican "
+    "Apollo Class Type Stage Level Grade Round Season Episode Series Mark".split()
+)
+_AFTER_NAME = re.compile(r"\b([A-Z][a-z]+) ([IVXL]{2,}|V)\b(?!['’-])")
+_HEADING = re.compile(r"^([IVXL]+)\s+(?=[A-Z])")
+
+
+def _roman_after(m: re.Match[str]) -> str:
+    name, n = m.group(1), roman(m.group(2))
+    if n is None:
+        return m.group(0)
+    return f"{name} {cardinal(n)}" if name in _COUNTED else f"{name} the {ordinal(n)}"
+
+
+def _roman_heading(m: re.Match[str]) -> str:
+    n = roman(m.group(1))
+    return f"{cardinal(n)}. " if n else m.group(0)
+
+
 def _editorial(content: str) -> bool:
     letters = [c for c in content if c.isalpha()]
     if letters and all(c.isupper() for c in letters):
@@ -250,6 +272,7 @@ def speech(text: str) -> str:
     s = re.sub(r"#\s?(?=\d)", "number ", s)
     s = re.sub(r"(?<=[A-Za-z])-?(?=\d)|(?<=\d)(?=[A-Za-z])", " ", s)
     s = _NUMBER.sub(_number, s)
+    s = _HEADING.sub(_roman_heading, _AFTER_NAME.sub(_roman_after, s))
     letters = [c for c in s if c.isalpha()]
     shouting = len(letters) > 3 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
     s = re.sub(r"\b([A-Z]{2,})(s?)\b", lambda m: _acronym(m, shouting), s)

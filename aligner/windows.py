@@ -43,7 +43,11 @@ def align_span(
             target = Path(work) / "speech.wav"
             timemap = splice(wav_path, spans, target)
         raw = engine.align_fragments(target, list(texts), options)
-    return [found.snap(timemap.to_source(a), timemap.to_source(b, is_end=True)) for a, b in raw]
+    times: list[tuple[float, float]] = []
+    for a, b in raw:
+        start, end = found.snap(timemap.to_source(a), timemap.to_source(b, is_end=True))
+        times.append((found.lead_in(start, times[-1][1] if times else lo), end))
+    return times
 
 
 def _cut(found: SpeechProfile, left_end: float, right_start: float) -> float:

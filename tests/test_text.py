@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aligner.text import sentences, speech, split_sentences, strip_cues
-from aligner.transcripts.numbers import cardinal, decade, ordinal, year
+from aligner.transcripts.numbers import cardinal, decade, ordinal, roman, year
 
 # schemathesis, if installed in the venv, hooks every test and touches a deprecated jsonschema name on
 # import; filterwarnings=error would turn that into a failure of this file's first test.
@@ -74,6 +74,14 @@ def test_split_sentences_survives_abbreviations_decimals_and_quotes(text: str, e
         ("COVID-19", "COVID nineteen"),
         ("Tom & Jerry", "Tom and Jerry"),
         ("#1 hit", "number one hit"),
+        ("World War II ended", "World War two ended"),
+        ("Queen Elizabeth II died", "Queen Elizabeth the second died"),
+        ("Henry VIII, Part II", "Henry the eighth, Part two"),
+        ("III Look in thy glass", "three. Look in thy glass"),
+        ("I From fairest creatures", "one. From fairest creatures"),
+        ("I think so", "I think so"),
+        ("Malcolm X spoke", "Malcolm X spoke"),
+        ("an IV drip", "an I V drip"),
     ],
 )
 def test_speech_spells_numbers_currency_and_acronyms(text: str, expected: str) -> None:
@@ -130,3 +138,9 @@ def test_years_and_decades() -> None:
     assert year(1800) == "eighteen hundred"
     assert decade(2000) == "two thousands"
     assert decade(60) == "sixties"
+
+
+@pytest.mark.parametrize(("numeral", "value"), [("I", 1), ("IV", 4), ("XIV", 14), ("XLII", 42), ("LXXXIX", 89),
+                                                 ("IIII", None), ("VX", None), ("CD", None), ("", None)])
+def test_roman_numerals(numeral: str, value: int | None) -> None:
+    assert roman(numeral) == value

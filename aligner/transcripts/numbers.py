@@ -91,3 +91,21 @@ def decade(n: int) -> str:
 def digits(text: str) -> str:
     """Read a string of digits one by one: ``"05"`` -> ``"zero five"``."""
     return " ".join(_ONES[int(d)] for d in text if d.isdigit())
+
+
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
+
+
+def roman(numeral: str) -> int | None:
+    """``"XIV"`` -> ``14``; ``None`` unless ``numeral`` is a well-formed numeral under 90."""
+    values = [_ROMAN.get(c) for c in numeral]
+    if not numeral or None in values:
+        return None
+    total = sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+    canonical = ""
+    rest = total
+    for value, sym in ((50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while rest >= value:
+            canonical += sym
+            rest -= value
+    return total if canonical == numeral else None

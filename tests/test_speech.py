@@ -1,0 +1,60 @@
+"""Edges snapped to speech: SpeechProfile's own rules, on hand-made level and voice tracks (no audio)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from aligner.speech import FRAME, SpeechProfile
+
+QUIET, ROOM, LOUD = -70.0, -45.0, -20.0
+
+
+def profile(*parts: tuple[float, float]) -> SpeechProfile:
+    """A profile from ``(seconds, dB)`` parts; frames at LOUD are speech, frames above the floor are soft."""
+    db = np.concatenate([np.full(int(round(sec / FRAME)), level) for sec, level in parts])
+    speech = db >= LOUD
+    return SpeechProfile(db=db, voice=speech.astype(np.float32), speech=speech, soft=(db > QUIET + 3) & ~speech)
+
+
+def test_clip_cut_in_starts_with_its_room_tone() -> None:
+    found = profile((2.0, QUIET), (0.5, ROOM), (2.0, LOUD))
+    assert found.lead_in(2.5, 0.0) == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("parts", [
+    [(2.0, ROOM), (2.0, LOUD)],  # continuous room tone: nothing steps out of a gap
+    [(2.0, QUIET), (0.2, ROOM), (2.0, LOUD)],  # too short: a breath, not a clip's room tone
+])
+def test_no_lead_in_without_a_cut_into_room_tone(parts: list[tuple[float, float]]) -> None:
+    start = sum(sec for sec, _ in parts[:-1])
+    assert profile(*parts).lead_in(start, 0.0) == pytest.approx(start)
+
+
+def test_faded_in_music_is_not_room_tone() -> None:
+    found = profile((2.0, QUIET), *[(0.05, level) for level in np.linspace(QUIET, ROOM, 10)], (0.2, ROOM), (2.0, LOUD))
+    assert found.lead_in(2.7, 0.0) == pytest.approx(2.7)
+
+
+def test_start_skips_a_blip_followed_by_a_long_quiet() -> None:
+    found = profile((1.0, QUIET), (0.3, LOUD), (5.0, QUIET), (3.0, LOUD))
+    start, _ = found.snap(0.5, 9.0)
+    assert start == pytest.approx(6.3)
+
+
+def test_start_keeps_a_short_first_word_after_a_normal_pause() -> None:
+    found = profile((1.0, QUIET), (0.3, LOUD), (1.5, QUIET), (3.0, LOUD))
+    start, _ = found.snap(0.5, 5.5)
+    assert start == pytest.approx(1.0)
+
+
+def test_start_in_the_tail_of_the_previous_speech_moves_to_the_next_onset() -> None:
+    found = profile((3.0, LOUD), (1.0, QUIET), (3.0, LOUD))
+    start, _ = found.snap(2.9, 7.0)
+    assert start == pytest.approx(4.0)
+
+
+def test_end_just_inside_the_next_word_moves_back_to_the_offset() -> None:
+    found = profile((3.0, LOUD), (1.0, QUIET), (3.0, LOUD))
+    _, end = found.snap(0.0, 4.1)
+    assert end == pytest.approx(3.0)
