@@ -290,14 +290,18 @@ def decode(path: str | os.PathLike[str], out_wav: str | os.PathLike[str], info: 
                      sample_rate=SAMPLE_RATE, channels=1, format_name="wav", demuxer="wav")
 
 
-def read_frames(wav_path: str | os.PathLike[str], block_seconds: float = 60.0) -> Iterator[np.ndarray]:
-    """Yield the samples of a mono 16-bit WAV as float32 blocks of ``block_seconds``."""
+def read_frames(wav_path: str | os.PathLike[str], block_seconds: float = 60.0,
+                start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
+    """Yield samples ``start`` to ``stop`` (default: all) of a mono 16-bit WAV, float32, in ``block_seconds``."""
     with wave.open(str(wav_path), "rb") as w:
         if w.getnchannels() != 1 or w.getsampwidth() != 2:
             raise AudioError(f"{wav_path} is not mono 16-bit; decode it with aligner.audio.decode first")
         block = int(block_seconds * w.getframerate())
-        while True:
-            raw = w.readframes(block)
+        w.setpos(min(start, w.getnframes()))
+        left = w.getnframes() - start if stop is None else stop - start
+        while left > 0:
+            raw = w.readframes(min(block, left))
             if not raw:
                 return
+            left -= len(raw) // 2
             yield np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0

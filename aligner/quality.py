@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .models import AlignmentQuality, Segment
-from .speech import FRAME, SpeechProfile
+from .speech import FRAME, LEAD_MAX, SpeechProfile
 
 LOW_CONFIDENCE = 0.5
 DOUBT_FLAGS = {"low_confidence", "rate_outlier", "overlaps_music", "not_in_audio", "not_aligned", "text_mismatch"}
@@ -56,6 +56,9 @@ def _voiced_seconds(found: SpeechProfile, start: float, end: float) -> float:
 
 def _onset(found: SpeechProfile, start: float) -> float:
     a = found.frame(start)
+    ahead = np.flatnonzero(found.speech[a:a + int(LEAD_MAX / FRAME)])
+    if ahead.size and not found.speech[a]:  # a start on a clip's room tone: judge the first word's onset
+        a += int(ahead[0])
     n = int(EDGE / FRAME)
     before = found.speech[max(0, a - n):a]
     after = found.speech[a:a + n]

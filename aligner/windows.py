@@ -2,9 +2,10 @@
 
 aeneas's DTW memory grows with the audio length times the DTW band, so an hour at full resolution
 needs gigabytes. Long recordings are therefore aligned twice: first every *turn* at a coarse MFCC step
-(16x fewer DTW cells), which places the turns to within a second or two; then the sentences of each
-window of turns at full resolution, on that window's audio only. A window's errors stay inside it,
-and memory is bounded by the window, not the recording.
+(16x fewer DTW cells), which places most turns to within a second or two but may be tens of seconds
+off in places; then the sentences of each window of turns at full resolution, on that window's audio
+plus an overlap into the next. A window's errors stay inside it, and memory is bounded by the window,
+not the recording.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import engine
-from .speech import FRAME, SpeechProfile, mask_runs
+from .speech import SpeechProfile
 from .splice import TimeMap, splice
 
 WINDOW_SECONDS = 600.0  # target speech per fine window
 LONG_SECONDS = 900.0  # recordings with more speech than this are aligned in windows
 COARSE_STEP = 0.160  # MFCC step of the coarse pass (4x aeneas's default)
-CUT_SEARCH = 3.0  # a window edge moves to the longest pause this close to the coarse boundary
+CONTEXT = 4  # turns after a window aligned with it (and then again with the next window)
+MARGIN = 30.0  # seconds of audio past the coarse end of those turns, for the coarse pass's errors
 MIN_SPLICE_GAIN = 0.03  # splice out non-speech only when it removes at least this share of the audio
 
 Progress = Callable[[float], None]
@@ -50,18 +52,6 @@ def align_span(
     return times
 
 
-def _cut(found: SpeechProfile, left_end: float, right_start: float) -> float:
-    """Where to split the recording between two turns: the middle of the longest pause near them."""
-    lo = min(left_end, right_start) - CUT_SEARCH
-    hi = max(left_end, right_start) + CUT_SEARCH
-    a, b = found.frame(lo), found.frame(hi)
-    pauses = mask_runs(~found.speech[a:b])
-    if not pauses:
-        return (left_end + right_start) / 2
-    start, end = max(pauses, key=lambda run: run[1] - run[0])
-    return (a + (start + end) / 2) * FRAME
-
-
 def align_sentences(
     wav_path: Path,
     found: SpeechProfile,
@@ -79,18 +69,20 @@ def align_sentences(
     coarse_opts = replace(options, frame_step=COARSE_STEP)
     coarse = align_span(wav_path, found, [" ".join(t) for t in turns], coarse_opts, span)
     progress(0.2)
-    # group turns into windows of about WINDOW_SECONDS, cut in the pause between two turns
-    groups: list[tuple[int, int, float, float]] = []  # (first turn, end turn, audio from, audio to)
-    first, left = 0, lo
-    for k in range(1, len(turns)):
-        if coarse[k][0] - coarse[first][0] >= WINDOW_SECONDS:
-            cut = _cut(found, coarse[k - 1][1], coarse[k][0])
-            groups.append((first, k, left, cut))
-            first, left = k, cut
-    groups.append((first, len(turns), left, hi))
+    # Windows of about WINDOW_SECONDS of turns. Each is aligned with the next CONTEXT turns and
+    # MARGIN seconds of audio beyond their coarse end, whose times are thrown away: a coarse error
+    # near the edge then lands on turns that are aligned again, and the next window starts where
+    # this one's last kept turn ends.
     times: list[tuple[float, float]] = []
-    for n, (a, b, lo, hi) in enumerate(groups, start=1):
-        times += align_span(wav_path, found, [s for t in turns[a:b] for s in t], options, (lo, hi))
-        progress(0.2 + 0.8 * n / len(groups))
+    first, left = 0, lo
+    while first < len(turns):
+        stop = next((k for k in range(first + 1, len(turns)) if coarse[k][0] - coarse[first][0] >= WINDOW_SECONDS),
+                    len(turns))
+        upto = min(len(turns), stop + CONTEXT)
+        right = hi if upto == len(turns) else min(hi, coarse[upto - 1][1] + MARGIN)
+        kept = sum(len(t) for t in turns[first:stop])
+        flat = align_span(wav_path, found, [s for t in turns[first:upto] for s in t], options, (left, right))
+        times += flat[:kept]
+        first, left = stop, max(left, times[-1][1])
+        progress(0.2 + 0.8 * first / len(turns))
     return times
-

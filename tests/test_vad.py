@@ -1,0 +1,48 @@
+"""The voice-activity model on real espeak-ng speech and tones: split across threads, it agrees with one pass."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from aligner import audio, vad
+from aligner.speech import VOICE_THRESHOLD
+from tests.synth import SR, speak, tone
+
+
+@pytest.fixture(scope="module")
+def long_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """11 minutes of speech and chords, long enough to be split into parts."""
+    words = speak("The council met on Tuesday to vote on the new budget for the city's schools.", "en-us")
+    rng = np.random.default_rng(0)
+    parts = []
+    while sum(len(p) for p in parts) < 11 * 60 * SR:
+        parts += [words, np.zeros(int(rng.uniform(0.3, 1.5) * SR), np.float32), tone(rng.uniform(1, 3))]
+    x = np.concatenate(parts) + rng.normal(0, 1e-3, sum(len(p) for p in parts)).astype(np.float32)
+    path = tmp_path_factory.mktemp("vad") / "long.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SR)
+        w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
+
+
+def test_read_frames_reads_exactly_the_asked_samples(long_wav: Path) -> None:
+    whole = np.concatenate(list(audio.read_frames(long_wav)))
+    part = np.concatenate(list(audio.read_frames(long_wav, block_seconds=7.0, start=12_345, stop=1_000_000)))
+    assert np.array_equal(part, whole[12_345:1_000_000])
+
+
+def test_parts_in_threads_agree_with_one_pass(long_wav: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vad.os, "cpu_count", lambda: 2)
+    split = vad.speech_probability(long_wav)
+    monkeypatch.setattr(vad, "MAX_PARTS", 1)
+    whole = vad.speech_probability(long_wav)
+    with wave.open(str(long_wav)) as w:
+        assert len(split) == len(whole) == w.getnframes() // vad.WINDOW
+    assert np.mean((split > VOICE_THRESHOLD) == (whole > VOICE_THRESHOLD)) > 0.995
+    assert 0.2 < np.mean(whole > VOICE_THRESHOLD) < 0.8  # it hears the speech, not the chords
