@@ -92,16 +92,18 @@ def _streaming_task_class() -> type:
     from aeneas.audiofilemfcc import AudioFileMFCC
     from aeneas.executetask import ExecuteTask
 
-    from .audio import SAMPLE_RATE, decode
+    from .audio import SAMPLE_RATE, AudioInfo, decode
 
     class StreamingExecuteTask(ExecuteTask):
         def _extract_mfcc(self, file_path=None, file_format=None, audio_file=None):  # noqa: ANN001, ANN202
             if file_path is None or self.rconf.mmn:
                 return super()._extract_mfcc(file_path, file_format, audio_file)
             source = file_path
-            if file_format != ("pcm_s16le", 1, SAMPLE_RATE):
+            if file_format != ("pcm_s16le", 1, SAMPLE_RATE):  # eSpeak's own WAV: known, so not probed again
                 source = os.path.join(self.rconf["tmp_path"], f"mfcc-{os.getpid()}-{id(self)}.wav")
-                decode(file_path, source)
+                known = AudioInfo(path=file_path, duration=0.0, codec=file_format[0], sample_rate=file_format[2],
+                                  channels=file_format[1], format_name="wav", demuxer="wav") if file_format else None
+                decode(file_path, source, known)
             try:
                 step, window = float(self.rconf.mws), float(self.rconf.mwl)
                 matrix = mfcc(source, step=step, window=window).T.astype(np.float64)

@@ -14,8 +14,12 @@ FRAME = 0.010  # seconds per analysis frame
 MIN_PAUSE = 0.15  # shorter quiet runs are stops and gaps inside words, not pauses
 SOFT_DB = 3.0  # a frame this far above the noise floor may be the quiet edge of a word
 MAX_SOFT_EDGE = 0.25  # how far a word's quiet onset or decay may reach beyond its loud part
-BLIP = 1.5  # a sound this short, then BLIP_GAP of quiet, is a noise or a music hit, not a turn's first word
+# A sound under BLIP long, parted from the rest of a turn by BLIP_GAP of quiet (DOUBTFUL_GAP when the VAD
+# is unsure of it: mean under WORD_VOICE), is a noise or a music hit, not the turn's first or last word.
+BLIP = 1.5
 BLIP_GAP = 3.0
+DOUBTFUL_GAP = 1.0
+WORD_VOICE = 0.8
 LOOKBACK = 0.30  # a start found inside speech moves back to an onset at most this far before it
 VOICE_THRESHOLD = 0.5  # VAD probability above which a window is speech
 VOICE_REACH = 0.08  # loud frames this close to VAD speech count as speech (the VAD is coarse)
@@ -65,7 +69,7 @@ class SpeechProfile:
         else:
             new_a = a + int(inside[0])
         new_a = self._past_blips(new_a, b)
-        new_b = a + int(inside[-1]) + 1 if not self.speech[b - 1] else b
+        new_b = self._before_blips(new_a, a + int(inside[-1]) + 1) if not self.speech[b - 1] else b
         if self.speech[b - 1]:  # ended just inside the next word: back to the offset before it
             quiet = np.flatnonzero(~self.speech[max(new_a, b - int(LOOKBACK / FRAME)):b])
             if quiet.size:
@@ -81,13 +85,28 @@ class SpeechProfile:
         return new_a * FRAME, new_b * FRAME
 
     def _past_blips(self, i: int, b: int) -> int:
-        """The first onset from frame ``i`` on that is not a blip: a sound under BLIP long, then BLIP_GAP quiet."""
+        """The first onset from frame ``i`` on that does not start a blip (see BLIP; a doubtful voice is not
+        enough here, as a spoken heading such as "Three." may stand alone before the first line)."""
         while True:
             run_end = i + int(np.argmin(self.speech[i:b])) if not self.speech[i:b].all() else b
             after = np.flatnonzero(self.speech[run_end:b])
             if (run_end - i) * FRAME >= BLIP or not after.size or after[0] * FRAME < BLIP_GAP:
                 return i
             i = run_end + int(after[0])
+
+    def _before_blips(self, a: int, j: int) -> int:
+        """The last offset after frame ``a`` and up to frame ``j`` that does not end a blip (see BLIP)."""
+        while True:
+            run_start = j - int(np.argmin(self.speech[a:j][::-1])) if not self.speech[a:j].all() else a
+            before = np.flatnonzero(self.speech[a:run_start])
+            gap = (run_start - a - int(before[-1]) - 1) * FRAME if before.size else 0.0
+            if (j - run_start) * FRAME >= BLIP or not before.size or gap < self._blip_gap(run_start, j):
+                return j
+            j = a + int(before[-1]) + 1
+
+    def _blip_gap(self, s: int, e: int) -> float:
+        """Quiet that must part a short sound from the rest of a turn for it to be a blip."""
+        return BLIP_GAP if float(self.voice[s:e].mean()) >= WORD_VOICE else DOUBTFUL_GAP
 
     def lead_in(self, start: float, earliest: float) -> float:
         """Where a clip cut in before ``start`` begins: its room tone or crowd, stepping out of a quieter gap.

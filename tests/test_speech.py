@@ -10,11 +10,16 @@ from aligner.speech import FRAME, SpeechProfile
 QUIET, ROOM, LOUD = -70.0, -45.0, -20.0
 
 
-def profile(*parts: tuple[float, float]) -> SpeechProfile:
-    """A profile from ``(seconds, dB)`` parts; frames at LOUD are speech, frames above the floor are soft."""
+def profile(*parts: tuple[float, float], voice: list[float] | None = None) -> SpeechProfile:
+    """A profile from ``(seconds, dB)`` parts; frames at LOUD are speech, frames above the floor are soft.
+
+    ``voice`` gives each part's VAD probability (default: 1 where speech, else 0).
+    """
     db = np.concatenate([np.full(int(round(sec / FRAME)), level) for sec, level in parts])
     speech = db >= LOUD
-    return SpeechProfile(db=db, voice=speech.astype(np.float32), speech=speech, soft=(db > QUIET + 3) & ~speech)
+    probs = speech.astype(np.float32) if voice is None else np.concatenate(
+        [np.full(int(round(sec / FRAME)), p, np.float32) for (sec, _), p in zip(parts, voice, strict=True)])
+    return SpeechProfile(db=db, voice=probs, speech=speech, soft=(db > QUIET + 3) & ~speech)
 
 
 def test_clip_cut_in_starts_with_its_room_tone() -> None:
@@ -58,3 +63,15 @@ def test_end_just_inside_the_next_word_moves_back_to_the_offset() -> None:
     found = profile((3.0, LOUD), (1.0, QUIET), (3.0, LOUD))
     _, end = found.snap(0.0, 4.1)
     assert end == pytest.approx(3.0)
+
+
+def test_end_stops_before_a_music_hit_the_vad_doubts() -> None:
+    found = profile((3.0, LOUD), (1.2, QUIET), (0.6, LOUD), (1.0, QUIET), voice=[1.0, 0.0, 0.6, 0.0])
+    _, end = found.snap(0.0, 5.5)
+    assert end == pytest.approx(3.0)
+
+
+def test_end_keeps_a_short_last_word_the_vad_is_sure_of() -> None:
+    found = profile((3.0, LOUD), (1.2, QUIET), (0.6, LOUD), (1.0, QUIET), voice=[1.0, 0.0, 0.95, 0.0])
+    _, end = found.snap(0.0, 5.5)
+    assert end == pytest.approx(4.8)
