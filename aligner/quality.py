@@ -32,18 +32,19 @@ class Evidence:
     rate: float | None  # log of (rate / speaker's median rate)
     voiced: float  # share of the span that is speech
     onset: float  # 0..1: quiet before the start, speech after it
+    music_lead: bool = False  # it opens with a short doubtful sound, then a long pause (see SpeechProfile)
 
     def confidence(self) -> float:
         c_rate = 0.5 if self.rate is None else math.exp(-((self.rate / RATE_OUTLIER) ** 2) * 0.7)
         c_voiced = min(1.0, self.voiced / 0.8)
-        c_onset = 0.6 + 0.4 * self.onset
+        c_onset = 0.6 + 0.4 * (0.0 if self.music_lead else self.onset)
         return round(c_rate * c_voiced * c_onset, 3)
 
     def flags(self) -> tuple[str, ...]:
         out = []
         if self.rate is not None and abs(self.rate) > RATE_OUTLIER:
             out.append("rate_outlier")
-        if self.voiced < MIN_VOICED:
+        if self.voiced < MIN_VOICED or self.music_lead:
             out.append("overlaps_music")
         if self.confidence() < LOW_CONFIDENCE:
             out.append("low_confidence")
@@ -85,7 +86,8 @@ def evidence(seg: Segment, found: SpeechProfile, median_rate: float | None) -> E
     rate = None
     if median_rate:
         rate = math.log(max(len(seg.text), 1) / max(voiced, 0.05) / median_rate)
-    return Evidence(rate=rate, voiced=found.voiced_fraction(start, end), onset=_onset(found, start))
+    return Evidence(rate=rate, voiced=found.voiced_fraction(start, end), onset=_onset(found, start),
+                    music_lead=found.starts_with_doubtful_blip(start, end))
 
 
 def assess(segments: list[Segment], found: SpeechProfile) -> list[Segment]:

@@ -104,6 +104,19 @@ class SpeechProfile:
                 return j
             j = a + int(before[-1]) + 1
 
+    def starts_with_doubtful_blip(self, start: float, end: float) -> bool:
+        """Whether ``[start, end)`` opens with a short sound the VAD doubts, then DOUBTFUL_GAP of quiet:
+        a music hit taken for the first word, or a lone word spoken in noise."""
+        a, b = self.frame(start), self.frame(end)
+        inside = np.flatnonzero(self.speech[a:b])
+        if not inside.size:
+            return False
+        i = a + int(inside[0])
+        run_end = i + int(np.argmin(self.speech[i:b])) if not self.speech[i:b].all() else b
+        after = np.flatnonzero(self.speech[run_end:b])
+        return ((run_end - i) * FRAME < BLIP and after.size > 0 and after[0] * FRAME >= DOUBTFUL_GAP
+                and self._blip_gap(i, run_end) == DOUBTFUL_GAP)
+
     def _blip_gap(self, s: int, e: int) -> float:
         """Quiet that must part a short sound from the rest of a turn for it to be a blip."""
         return BLIP_GAP if float(self.voice[s:e].mean()) >= WORD_VOICE else DOUBTFUL_GAP

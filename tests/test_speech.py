@@ -75,3 +75,10 @@ def test_end_keeps_a_short_last_word_the_vad_is_sure_of() -> None:
     found = profile((3.0, LOUD), (1.2, QUIET), (0.6, LOUD), (1.0, QUIET), voice=[1.0, 0.0, 0.95, 0.0])
     _, end = found.snap(0.0, 5.5)
     assert end == pytest.approx(4.8)
+
+
+@pytest.mark.parametrize(("voice", "doubtful"), [(0.6, True), (0.95, False)])
+def test_a_start_on_a_doubtful_blip_before_a_long_pause_is_known(voice: float, doubtful: bool) -> None:
+    found = profile((1.0, QUIET), (0.5, LOUD), (2.0, QUIET), (3.0, LOUD), voice=[0.0, voice, 0.0, 1.0])
+    assert found.starts_with_doubtful_blip(1.0, 6.5) is doubtful
+    assert found.starts_with_doubtful_blip(3.5, 6.5) is False
