@@ -10,20 +10,28 @@ not the recording.
 
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 from . import engine
+from .errors import AlignmentError, SeeklineError
 from .speech import SpeechProfile
 from .splice import TimeMap, splice
 
 WINDOW_SECONDS = 600.0  # target speech per fine window
 LONG_SECONDS = 900.0  # recordings with more speech than this are aligned in windows
 COARSE_STEP = 0.160  # MFCC step of the coarse pass (4x aeneas's default)
-CONTEXT = 4  # turns after a window aligned with it (and then again with the next window)
-MARGIN = 30.0  # seconds of audio past the coarse end of those turns, for the coarse pass's errors
+COARSE_MARGIN = 60.0  # DTW band of the coarse pass, s: at 30 s, a 60-min show drifted up to 39 s; at 60, 7 s
+CONTEXT = 4  # turns on either side of a window aligned with it (and kept by the neighbouring window)
+MARGIN = 30.0  # seconds of audio beyond the coarse times of those turns, for the coarse pass's errors
+MAX_WORKERS = 2  # windows aligned at once, each in its own process (memory grows with each)
 MIN_SPLICE_GAIN = 0.03  # splice out non-speech only when it removes at least this share of the audio
 
 Progress = Callable[[float], None]
@@ -66,23 +74,71 @@ def align_sentences(
     speech_seconds = sum(min(e, hi) - max(s, lo) for s, e in found.regions() if e > lo and s < hi)
     if speech_seconds <= LONG_SECONDS or len(turns) < 2:
         return align_span(wav_path, found, flat, options, span)
-    coarse_opts = replace(options, frame_step=COARSE_STEP)
+    coarse_opts = replace(options, frame_step=COARSE_STEP, dtw_margin=COARSE_MARGIN)
     coarse = align_span(wav_path, found, [" ".join(t) for t in turns], coarse_opts, span)
     progress(0.2)
-    # Windows of about WINDOW_SECONDS of turns. Each is aligned with the next CONTEXT turns and
-    # MARGIN seconds of audio beyond their coarse end, whose times are thrown away: a coarse error
-    # near the edge then lands on turns that are aligned again, and the next window starts where
-    # this one's last kept turn ends.
-    times: list[tuple[float, float]] = []
-    first, left = 0, lo
+    # Windows of about WINDOW_SECONDS of turns, each aligned with CONTEXT turns on either side and
+    # MARGIN seconds of audio beyond their coarse times; only its own turns' times are kept, so a
+    # coarse error near an edge lands on turns that another window aligns again. Windows are
+    # independent, so they run side by side.
+    bounds, first = [], 0
     while first < len(turns):
         stop = next((k for k in range(first + 1, len(turns)) if coarse[k][0] - coarse[first][0] >= WINDOW_SECONDS),
                     len(turns))
-        upto = min(len(turns), stop + CONTEXT)
-        right = hi if upto == len(turns) else min(hi, coarse[upto - 1][1] + MARGIN)
-        kept = sum(len(t) for t in turns[first:stop])
-        flat = align_span(wav_path, found, [s for t in turns[first:upto] for s in t], options, (left, right))
-        times += flat[:kept]
-        first, left = stop, max(left, times[-1][1])
-        progress(0.2 + 0.8 * first / len(turns))
+        bounds.append((first, stop))
+        first = stop
+    jobs = []
+    for first, stop in bounds:
+        a, z = max(0, first - CONTEXT), min(len(turns), stop + CONTEXT)
+        left = lo if a == 0 else max(lo, coarse[a][0] - MARGIN)
+        right = hi if z == len(turns) else min(hi, coarse[z - 1][1] + MARGIN)
+        skip, keep = sum(len(t) for t in turns[a:first]), sum(len(t) for t in turns[first:stop])
+        jobs.append(((wav_path, found, [x for t in turns[a:z] for x in t], options, (left, right)), skip, keep))
+    times: list[tuple[float, float]] = []
+    done = 0
+    for (_, skip, keep), flat in zip(jobs, _run_all([j[0] for j in jobs]), strict=True):
+        for start, end in flat[skip:skip + keep]:  # never before the previous window's last sentence
+            floor = times[-1][1] if times else lo
+            times.append((max(start, floor), max(end, floor)))
+        done += 1
+        progress(0.2 + 0.8 * done / len(jobs))
     return times
+
+
+def _run_all(calls: list[tuple]) -> Iterator[list[tuple[float, float]]]:
+    """``align_span(*call)`` for each call, in order; side by side when there are cores to spare.
+
+    Each parallel call runs in a fresh interpreter (``python -m aligner.windows``, fed by pickle over a
+    pipe): unlike multiprocessing, this works from any caller, a script without a main guard or a
+    daemonic Celery worker included.
+    """
+    workers = min(len(calls), os.cpu_count() or 1, MAX_WORKERS)
+    if workers < 2:
+        yield from (align_span(*call) for call in calls)
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        yield from pool.map(_in_subprocess, calls)
+
+
+def _in_subprocess(call: tuple) -> list[tuple[float, float]]:
+    proc = subprocess.run([sys.executable, "-m", __name__], input=pickle.dumps(call), capture_output=True)
+    if proc.returncode != 0:
+        raise AlignmentError(f"a window's alignment failed: {proc.stderr.decode(errors='replace')[-500:]}")
+    result = pickle.loads(proc.stdout)
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def _serve_one() -> None:
+    """The subprocess side of :func:`_in_subprocess`: one call from stdin, its times (or error) to stdout."""
+    call = pickle.loads(sys.stdin.buffer.read())
+    try:
+        result: object = align_span(*call)
+    except SeeklineError as e:
+        result = e
+    sys.stdout.buffer.write(pickle.dumps(result))
+
+
+if __name__ == "__main__":
+    _serve_one()

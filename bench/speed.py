@@ -12,8 +12,8 @@ Then, each in a fresh subprocess so peak RSS is per run, it measures:
 3. ``plain``: aeneas at its defaults on the decoded WAV, one fragment per parsed sentence
    (bench/plain_aeneas.py); plain aeneas needs ~2 GB per hour of audio (``--skip-plain`` skips it).
 
-It prints wall time, RTF (wall / audio duration), peak RSS (the process itself, and its largest child such
-as ffmpeg or eSpeak) and Seekline's wall time over the decode's and over plain aeneas's. It prints figures;
+It prints wall time, RTF (wall / audio duration), peak RSS (of the whole process tree, sampled; the process
+itself; its largest child) and Seekline's wall time over the decode's and over plain aeneas's. It prints figures;
 it passes no judgement. ``--profile`` adds one more Seekline run under cProfile and prints its top functions.
 """
 
@@ -44,6 +44,7 @@ MINUTES_PER_EPISODE = 3.0  # make_broadcast's 24-turn episodes last ~4 min; buil
 MP3 = ["-ar", "44100", "-ac", "2", "-c:a", "libmp3lame", "-b:a", "128k"]
 DECODE = ["-map", "0:a:0", "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", "-f", "wav"]
 PROFILE_TOP = 25
+TREE_POLL_S = 0.05  # how often the job's process tree is sampled for its summed RSS
 
 
 # -- building the broadcasts ------------------------------------------------------------------------
@@ -166,19 +167,46 @@ def measure(kind: str, folder: Path, duration: float, profile: bool = False) -> 
                 "--result", str(result)] + (["--profile"] if profile else [])
         code = commit()  # the pipeline changes under the bench: note what each run measured
         t0 = time.perf_counter()
-        proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=False)
+        with subprocess.Popen(argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+            tree_mb = 0.0
+            while proc.poll() is None:  # the job's whole process tree, summed: window workers run side by side
+                tree_mb = max(tree_mb, _tree_rss_mb(proc.pid))
+                time.sleep(TREE_POLL_S)
+            out, err = proc.communicate()
         total = time.perf_counter() - t0
         if proc.returncode != 0 or not result.exists():
-            tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+            tail = (err or out).strip().splitlines()[-3:]
             return {"kind": kind, "error": f"exit {proc.returncode}: {' | '.join(tail)}", "process_s": total}
         doc = json.loads(result.read_text())
     doc["commit"] = code
     doc["process_s"] = total  # including interpreter start-up and imports
     doc["rtf"] = doc["wall_s"] / duration
-    # The process doing the work: ffmpeg for the decode, the Python process otherwise. A child's figure can
-    # include its parent's RSS at fork time (Linux charges it before exec), so it is shown, not counted.
-    doc["rss_peak_mb"] = doc["rss_child_mb"] if kind == "decode" else doc["rss_self_mb"]
+    # The processes doing the work: ffmpeg for the decode, else the whole tree (the Python process, its
+    # window workers, eSpeak). RUSAGE_CHILDREN can include a parent's RSS at fork time (Linux charges it
+    # before exec), so the tree is sampled instead.
+    doc["rss_tree_mb"] = tree_mb
+    doc["rss_peak_mb"] = doc["rss_child_mb"] if kind == "decode" else tree_mb
     return doc
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants now, in MB (0 for what has already gone)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo += children.get(p, [])
+        try:
+            total += int(Path(f"/proc/{p}/statm").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 # -- the report --------------------------------------------------------------------------------------
@@ -228,7 +256,8 @@ def log(msg: str) -> None:
 
 
 def report(results: list[dict[str, Any]], context: dict[str, Any]) -> str:
-    head = f"{'size':<9}{'run':<19}{'wall s':>9}{'RTF':>9}{'peak MB':>9}{'self MB':>9}{'child MB':>9}  notes"
+    head = (f"{'size':<9}{'run':<19}{'wall s':>9}{'RTF':>9}{'peak MB':>9}{'self MB':>9}{'child MB':>9}"
+            f"{'tree MB':>9}  notes")
     lines = [f"commit {context['commit']}  at {context['time']}  on {context['host']} "
              f"({context['cpus']} CPUs, load {context['load']})", "", head, "-" * (len(head) + 20)]
     for res in results:
@@ -247,12 +276,14 @@ def report(results: list[dict[str, Any]], context: dict[str, Any]) -> str:
             elif name == "plain":
                 notes = f"{r.get('sentences')} sentences, {r.get('fragments')} timed"
             lines.append(f"{size:<9}{name:<19}{r['wall_s']:>9.1f}{r['rtf']:>9.4f}{r['rss_peak_mb']:>9.0f}"
-                         f"{r['rss_self_mb']:>9.0f}{r['rss_child_mb']:>9.0f}  {notes}")
+                         f"{r['rss_self_mb']:>9.0f}{r['rss_child_mb']:>9.0f}{r.get('rss_tree_mb', 0):>9.0f}  {notes}")
         ratios = "  ".join(f"{k} = {v:.2f}x" for k, v in res["ratios"].items())
         lines += [f"{'':<9}{ratios or 'no ratios (a run failed or was skipped)'}", ""]
     lines += ["wall = the job alone (interpreter start-up excluded); RTF = wall / audio duration;",
-              "peak = ffmpeg's for decode, else the aligning process's own (self); child = its largest child",
-              "(ffmpeg, eSpeak), which Linux may charge with the parent's RSS at fork time: shown, not counted."]
+              "peak = ffmpeg's for decode, else tree: the peak of the whole process tree's summed RSS, sampled",
+              f"every {TREE_POLL_S * 1000:.0f} ms (the aligning process, its window workers, ffmpeg and eSpeak);",
+              "self = the aligning process alone; child = its largest child (Linux may charge it with the",
+              "parent's RSS at fork time)."]
     for res in results:
         prof = res["runs"].get("seekline_profiled", {}).get("profile")
         if prof:

@@ -1,4 +1,4 @@
-"""A 20-minute recording aligns in windows with bounded memory (peak RSS, measured in a child process)."""
+"""A 20-minute recording aligns in windows with bounded memory (peak RSS of the process and its children)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import synth
+
+from aligner import windows
 
 VOICES = [("ann", "en-us"), ("bob", "en-gb+m3"), ("cat", "en-us+f3")]
 LINES = [
@@ -30,6 +32,7 @@ from aligner.transcript import load_transcript
 sm = align(sys.argv[1], load_transcript(sys.argv[2]))
 turns = [s for s in sm.segments if s.kind == "turn"]
 print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                   "starts": [t.start for t in turns]}))
 """
 
@@ -63,7 +66,8 @@ def test_twenty_minutes_align_in_windows_under_one_gigabyte(long_show) -> None:
     out = subprocess.run([sys.executable, "-c", CHILD, str(audio), str(text)], capture_output=True, text=True,
                          check=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["rss_mb"] < 1024, result["rss_mb"]
+    # windows run in up to MAX_WORKERS child processes at once: count each at the largest child's peak
+    assert result["rss_mb"] + windows.MAX_WORKERS * result["child_mb"] < 1024, result
     errors = np.abs(np.array(result["starts"], dtype=float) - np.array(truth))
     assert len(errors) == len(truth)
     # the pin is memory; accuracy is checked loosely (one line per block lands ~1.25 s late here, see the notes)
