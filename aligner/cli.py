@@ -63,9 +63,11 @@ def parse(file: Path, fmt: str | None) -> None:
               help="Output format.")
 @click.option("--transcript-format", default=None, help="Force a transcript format instead of detecting it.")
 @click.option("--language", default="eng", show_default=True, help="Language of the text (ISO 639-3).")
+@click.option("--level", type=click.Choice(("sentence", "word")), default="sentence", show_default=True,
+              help="Finest level timed: sentences, or also the words of each sentence.")
 @reports_errors
 def align(audio: Path, transcript: Path, output: Path, fmt: str, transcript_format: str | None,
-          language: str) -> None:
+          language: str, level: str) -> None:
     """Align TRANSCRIPT to AUDIO and write the sync map."""
     from .engine import EngineOptions
     from .pipeline import align as run_align
@@ -79,7 +81,7 @@ def align(audio: Path, transcript: Path, output: Path, fmt: str, transcript_form
             lo, hi = spans.get(stage, (bar.pos, bar.pos))
             bar.update(max(0, int(lo + fraction * (hi - lo)) - bar.pos))
 
-        syncmap = run_align(audio, parsed, options=EngineOptions(language=language), progress=progress)
+        syncmap = run_align(audio, parsed, options=EngineOptions(language=language), progress=progress, level=level)
     text = export.render(syncmap, fmt)
     if str(output) == "-":
         click.echo(text)

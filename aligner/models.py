@@ -126,7 +126,7 @@ class Transcript:
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """One aligned piece of the sync map: a turn, a cue, or a sentence inside a turn."""
+    """One aligned piece of the sync map: a turn, a cue, a sentence inside a turn, or a word inside a sentence."""
 
     id: str
     kind: str
@@ -146,7 +146,7 @@ class Segment:
         if self.kind in ("turn", "sentence"):
             d["confidence"] = self.confidence
             d["flags"] = list(self.flags)
-        if self.kind == "turn":
+        if self.kind == "turn" or self.children:
             d["children"] = [c.to_dict() for c in self.children]
         return d
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import audio, engine, locate, match, quality, speech, unaired, windows
+from . import audio, engine, locate, match, quality, speech, unaired, windows, words
 from .errors import AlignmentError
 from .models import Coverage, Cue, Segment, SyncMap, Transcript, Turn, ms
 
@@ -18,6 +18,7 @@ Progress = Callable[[str, float], None]
 
 # Even fast newsreaders stay under ~20 characters a second; more than this cannot all have been spoken.
 MAX_CHARS_PER_SECOND = 40.0
+LEVELS = ("sentence", "word")
 
 
 def _no_progress(stage: str, fraction: float) -> None:
@@ -104,8 +105,11 @@ def align_wav(
     *,
     options: engine.EngineOptions | None = None,
     progress: Progress = _no_progress,
+    level: str = "sentence",
 ) -> SyncMap:
-    """Align ``transcript`` to an already decoded mono 16 kHz WAV."""
+    """Align ``transcript`` to an already decoded mono 16 kHz WAV (``level="word"`` adds word times)."""
+    if level not in LEVELS:
+        raise AlignmentError(f"level {level!r} is not one of {', '.join(LEVELS)}")
     _check_fits(transcript, duration)
     wav = Path(wav_path)
     progress("analyse", 0.0)
@@ -129,6 +133,9 @@ def align_wav(
     fit = match.transcript_fit(wav, segments, speech_of, options.language)
     if fit is not None and fit < match.MIN_MATCH:
         segments = quality.mismatched(segments)
+    elif level == "word":
+        progress("align", 0.97)
+        segments = words.add_words(wav, segments, options)
     timed = [c for c in checked if c]
     if span:
         coverage = Coverage(*span, located=True)
@@ -151,10 +158,12 @@ def align(
     *,
     options: engine.EngineOptions | None = None,
     progress: Progress | None = None,
+    level: str = "sentence",
 ) -> SyncMap:
     """Align ``transcript`` to the audio file at ``audio_path`` and return the sync map.
 
     :param progress: called with ``(stage, fraction)`` as the work goes on.
+    :param level: ``"sentence"`` (turns and their sentences) or ``"word"`` (and the words of each sentence).
     :raises AudioError: when the audio cannot be read.
     :raises AlignmentError: when the text cannot fit the audio or aeneas fails.
     """
@@ -168,6 +177,6 @@ def align(
         wav = Path(tmp) / "audio.wav"
         info = audio.decode(audio_path, wav, probed)
         progress("decode", 1.0)
-        result = align_wav(wav, info.duration, transcript, options=options, progress=progress)
+        result = align_wav(wav, info.duration, transcript, options=options, progress=progress, level=level)
     progress("done", 1.0)
     return result

@@ -1,6 +1,6 @@
 """Accuracy bench: align the fixed dev suite and print how far the sync maps are from the truth.
 
-    .venv/bin/python bench/accuracy.py [--data ../shared/data] [--cases clean1,story] [--long] [--json]
+    .venv/bin/python bench/accuracy.py [--data ../shared/data] [--cases clean1,story] [--long] [--level word] [--json]
 
 Cases are built once with the shared data's make_broadcast.py into --out (default: $SEEKLINE_BENCH_DIR or
 <tmp>/seekline-bench, never inside the repository) and reused. The bench prints figures; it passes no
@@ -31,8 +31,8 @@ def data_dir(arg: str | None) -> Path:
     return Path(arg or os.environ.get("SEEKLINE_DATA") or REPO.parent / "shared" / "data").resolve()
 
 
-def pipeline_aligner() -> Aligner:
-    """Seekline's own pipeline: ``align(audio, load_transcript(path))``."""
+def pipeline_aligner(level: str = "sentence") -> Aligner:
+    """Seekline's own pipeline: ``align(audio, load_transcript(path), level=level)``."""
     from aligner import pipeline
 
     try:
@@ -41,7 +41,7 @@ def pipeline_aligner() -> Aligner:
         from aligner.transcripts import load_transcript  # type: ignore[no-redef]
 
     def run(built: suite.Built) -> dict[str, Any]:
-        return pipeline.align(built.audio, load_transcript(built.transcript)).to_dict()
+        return pipeline.align(built.audio, load_transcript(built.transcript), level=level).to_dict()
 
     return run
 
@@ -69,7 +69,7 @@ def stats_table(title: str, rows: Sequence[tuple[str, scoring.Stats]]) -> list[s
     return out + [""]
 
 
-def report(results: list[dict[str, Any]], overall: scoring.Score) -> str:
+def report(results: list[dict[str, Any]], overall: scoring.Score, word_stats: scoring.Stats | None = None) -> str:
     scored = [(r["case"], r["score"]) for r in results if r.get("score")] + [("OVERALL", overall)]
     head = f"{'case':<12}{'audio s':>9}{'align s':>9}{'RTF':>7}{'turns':>8}{'matched':>9}{'spk!=':>6}  about"
     lines = [head, "-" * 90]
@@ -87,6 +87,9 @@ def report(results: list[dict[str, Any]], overall: scoring.Score) -> str:
     lines += stats_table("sentence", [(n, s.sentences) for n, s in scored])[:-1]
     paired = f"{overall.sentences.n} of {overall.sentences_total}"
     lines += [f"(utterances paired with a sentence of their own: {paired})", ""]
+    if word_stats is not None:
+        lines += stats_table("word", [("TIMIT words", word_stats)])[:-1]
+        lines += ["(start errors of TIMIT's hand-labelled words, joined to aligned words by their text)", ""]
     head = f"{'flags':<12}{'wrong':>7}{'flagged':>9}{'recall':>8}{'absent':>8}{'flagged':>9}{'not_in':>8}" \
            f"{'placed':>8}{'right':>7}{'flagged':>9}{'false':>7}"
     lines += [head, "-" * len(head)]
@@ -123,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--aligner", choices=("pipeline", "truth"), default="pipeline")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON instead of tables")
     ap.add_argument("--list", action="store_true", help="list the cases and exit")
+    ap.add_argument("--level", choices=("sentence", "word"), default="sentence",
+                    help="word: also time words and score them against TIMIT's word labels")
     a = ap.parse_args(argv)
     if a.list:
         for c in suite.CASES:
@@ -139,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         ap.error(f"unknown case(s) {', '.join(sorted(unknown))}; see --list")
     cases = [c for c in suite.CASES if (c.name in wanted if wanted else (a.long or not c.long))]
-    align = pipeline_aligner() if a.aligner == "pipeline" else truth_aligner
+    align = pipeline_aligner(a.level) if a.aligner == "pipeline" else truth_aligner
 
     results, pooled, seg_turns = [], [], 0
     for case in cases:
@@ -157,12 +162,15 @@ def main(argv: list[str] | None = None) -> int:
         pooled += pairs
         seg_turns += r["score"].seg_turns
     overall = scoring.score_pairs(pooled, seg_turns)
+    word_stats = scoring.stats(scoring.word_errors(pooled, data)) if a.level == "word" else None
     if a.json:
         doc = {"aligner": a.aligner, "cases": [{**r, "score": r["score"].to_dict()} if "score" in r else r
                                                for r in results], "overall": overall.to_dict()}
+        if word_stats is not None:
+            doc["word_start"] = word_stats.to_dict()
         print(json.dumps(doc, indent=1))
     else:
-        print(report(results, overall))
+        print(report(results, overall, word_stats))
     return 0
 
 

@@ -8,10 +8,12 @@ Errors are signed seconds, aligner minus truth: positive means late.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 WRONG_S = 1.0  # a present turn whose start is further off than this is wrong and should be flagged
@@ -285,6 +287,48 @@ def score_pairs(pairs: Sequence[TurnPair], seg_turns: int) -> Score:
 def score(syncmap: dict[str, Any], truth: dict[str, Any]) -> Score:
     """Score one sync map against its truth."""
     return score_pairs(match_turns(syncmap, truth), len(turn_segments(syncmap)))
+
+
+def word_truth(utterance: dict[str, Any], data: Path) -> list[tuple[str, float]]:
+    """``(word, start)`` of an utterance from its hand-labelled ``.wrd`` file (TIMIT), else ``[]``.
+
+    A ``.wrd`` line is ``<first sample> <last sample> <word>`` at 16 kHz, from the clip's start.
+    """
+    wrd = (data / utterance.get("file", "")).with_suffix(".wrd")
+    if not utterance.get("file") or not wrd.is_file():
+        return []
+    out = []
+    for line in wrd.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            out.append((parts[2].lower(), utterance["clip_start"] + int(parts[0]) / 16_000))
+    return out
+
+
+def word_errors(pairs: Sequence[TurnPair], data: Path) -> list[float | None]:
+    """Signed start errors of every labelled truth word, joined to the aligned words of its sentence.
+
+    Words are joined by their text, in order (difflib), so a token the parser splits differently is
+    left out rather than misjoined; a labelled word with no aligned word counts as missing.
+    """
+    errors: list[float | None] = []
+    for p in pairs:
+        if not p.in_audio:
+            continue
+        for u, sentence in match_sentences(p):
+            truth = word_truth(u, data)
+            if not truth:
+                continue
+            got = [c for c in (sentence or {}).get("children", []) if c.get("kind") == "word"]
+            matcher = difflib.SequenceMatcher(a=[_key(w) for w, _ in truth], b=[_key(c.get("text", "")) for c in got],
+                                              autojunk=False)
+            joined = {a + k: b + k for a, b, n in matcher.get_matching_blocks() for k in range(n)}
+            errors += [_diff(got[joined[i]].get("start"), t) if i in joined else None for i, (_, t) in enumerate(truth)]
+    return errors
+
+
+def _key(word: str) -> str:
+    return (words(word) or [""])[0]
 
 
 def truth_syncmap(truth: dict[str, Any]) -> dict[str, Any]:

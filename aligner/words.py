@@ -1,0 +1,67 @@
+"""Word times inside aligned sentences (``--level word``): aeneas again, one word per fragment.
+
+The sentence times are already known, so each sentence is aligned again on its own audio, one word per
+fragment, and its words are kept inside it. (Aligning several sentences per run is faster but let the
+words drift across sentence edges: p95 word-start error 697 ms for 60 s runs against 407 ms per
+sentence, bench/accuracy.py --level word.) A word is a display token (``"$5,"`` stays one word on screen)
+read as the TTS would read it; tokens with nothing to say (a dash, an inline cue) join the word before.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from . import engine
+from .models import Segment
+from .splice import splice
+from .text import speech
+
+PAD = 0.3  # seconds of audio kept either side of a sentence
+WORD_STEP = 0.020  # MFCC step for words, s (half aeneas's default: words are short)
+
+
+def split_words(text: str) -> list[tuple[str, str]]:
+    """``(display, spoken)`` per word of ``text``; unspoken tokens join the word before (or after, at the start)."""
+    out: list[list[str]] = []
+    pending = ""
+    for token in text.split():
+        said = speech(token)
+        if not any(c.isalnum() for c in said):
+            if out:
+                out[-1][0] += " " + token
+            else:
+                pending += token + " "
+            continue
+        out.append([pending + token, said])
+        pending = ""
+    return [(shown, said) for shown, said in out]
+
+
+def add_words(wav_path: Path, segments: list[Segment], options: engine.EngineOptions) -> list[Segment]:
+    """``segments`` with word children under every timed sentence."""
+    sentences = [c for s in segments if s.kind == "turn" for c in s.children
+                 if c.start is not None and c.end is not None and c.end > c.start and split_words(c.text)]
+    words = {s.id: _align_sentence(wav_path, s, options) for s in sentences}
+    return [
+        replace(s, children=tuple(replace(c, children=words.get(c.id, ())) for c in s.children))
+        if s.kind == "turn" else s
+        for s in segments
+    ]
+
+
+def _align_sentence(wav_path: Path, sentence: Segment, options: engine.EngineOptions) -> tuple[Segment, ...]:
+    ws = split_words(sentence.text)
+    with tempfile.TemporaryDirectory(prefix="seekline-words-") as work:
+        cut = Path(work) / "sentence.wav"
+        timemap = splice(wav_path, [(max(0.0, sentence.start - PAD), sentence.end + PAD)], cut)
+        raw = engine.align_fragments(cut, [said for _, said in ws], replace(options, frame_step=WORD_STEP))
+    floor, items = sentence.start, []
+    for k, ((shown, _), (a, b)) in enumerate(zip(ws, raw, strict=True), start=1):
+        start = min(max(timemap.to_source(a), floor), sentence.end)
+        end = min(max(timemap.to_source(b, is_end=True), start), sentence.end)
+        items.append(Segment(id=f"{sentence.id}.w{k}", kind="word", text=shown, start=round(start, 3),
+                             end=round(end, 3)))
+        floor = end
+    return tuple(items)

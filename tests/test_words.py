@@ -1,0 +1,75 @@
+"""Word level (``--level word``): words split as shown and read, and timed inside their sentences."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+import synth
+
+from aligner import pipeline
+from aligner.engine import EngineOptions
+from aligner.models import Segment
+from aligner.text import split_sentences
+from aligner.transcript import load_transcript
+from aligner.words import add_words, split_words
+
+TURNS = [
+    ("ANN", "en-us", "The council met on Tuesday. It voted to close the old library on Main Street."),
+    ("BOB", "en-gb+m3", "Residents said they were never asked about the plan. They want a second vote."),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("It cost $5, he said.", [("It", "It"), ("cost", "cost"), ("$5,", "five dollars"), ("he", "he"),
+                              ("said.", "said.")]),
+    ("Wait -- (LAUGHTER) no.", [("Wait -- (LAUGHTER)", "Wait"), ("no.", "no.")]),
+    ("-- Mr. Smith", [("-- Mr.", "Mister"), ("Smith", "Smith")]),
+])
+def test_words_are_display_tokens_read_as_the_tts_reads_them(text: str, expected: list[tuple[str, str]]) -> None:
+    assert split_words(text) == expected
+
+
+@pytest.fixture(scope="module")
+def spoken_words(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Segment], list[float]]:
+    """Each word spoken on its own by espeak-ng, so every word's true start is known exactly; the turns
+    and sentences around them are given at their true times."""
+    folder = tmp_path_factory.mktemp("words")
+    words = [(spk, voice, w) for spk, voice, text in TURNS for w in text.split()]
+    truth = synth.build(words, folder / "words.wav", pause=0.05)
+    segments, k = [], 0
+    for n, (spk, _, text) in enumerate(TURNS, start=1):
+        children = []
+        for j, sentence in enumerate(split_sentences(text), start=1):
+            first, last = truth[k], truth[k + len(sentence.split()) - 1]
+            children.append(Segment(id=f"t{n}.s{j}", kind="sentence", text=sentence, start=first.start, end=last.end))
+            k += len(sentence.split())
+        segments.append(Segment(id=f"t{n}", kind="turn", text=text, start=children[0].start, end=children[-1].end,
+                                speaker=spk.lower(), children=tuple(children)))
+    return folder / "words.wav", segments, [t.start for t in truth]
+
+
+def test_word_starts_land_on_the_spoken_words(spoken_words) -> None:
+    audio, segments, truth = spoken_words
+    timed = add_words(audio, segments, EngineOptions())
+    sentences = [c for s in timed for c in s.children]
+    words = [w for c in sentences for w in c.children]
+    assert [w.text for w in words] == [w for _, _, t in TURNS for w in t.split()]
+    for c in sentences:  # nested: inside their sentence, in order
+        assert all(c.start <= w.start <= w.end <= c.end for w in c.children)
+        assert all(a.end <= b.start for a, b in itertools.pairwise(c.children))
+    errors = np.abs(np.array([w.start for w in words]) - np.array(truth))
+    assert np.median(errors) < 0.08 and (errors < 0.25).mean() > 0.85, errors
+
+
+def test_pipeline_adds_words_only_at_word_level(tmp_path: Path) -> None:
+    synth.build([(spk, voice, text) for spk, voice, text in TURNS], tmp_path / "show.wav")
+    (tmp_path / "show.txt").write_text("\n\n".join(f"{spk}: {text}" for spk, _, text in TURNS) + "\n")
+    transcript = load_transcript(tmp_path / "show.txt")
+    worded = pipeline.align(tmp_path / "show.wav", transcript, level="word").to_dict()
+    first_sentence = worded["segments"][0]["children"][0]
+    assert [w["text"] for w in first_sentence["children"]] == ["The", "council", "met", "on", "Tuesday."]
+    plain = pipeline.align(tmp_path / "show.wav", transcript).to_dict()
+    assert "children" not in plain["segments"][0]["children"][0]
