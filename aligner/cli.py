@@ -13,6 +13,7 @@ import click
 
 from . import export
 from .errors import SeeklineError
+from .models import LEVELS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,6 +55,10 @@ def parse(file: Path, fmt: str | None) -> None:
     click.echo(json.dumps(load_transcript(file, format=fmt).to_dict(), ensure_ascii=False, indent=1))
 
 
+level_option = click.option("--level", type=click.Choice(LEVELS), default="sentence", show_default=True,
+                            help="Finest level timed: sentences, or also the words of each sentence.")
+
+
 @main.command()
 @click.argument("audio", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("transcript", type=click.Path(dir_okay=False, path_type=Path))
@@ -63,8 +68,7 @@ def parse(file: Path, fmt: str | None) -> None:
               help="Output format.")
 @click.option("--transcript-format", default=None, help="Force a transcript format instead of detecting it.")
 @click.option("--language", default="eng", show_default=True, help="Language of the text (ISO 639-3).")
-@click.option("--level", type=click.Choice(("sentence", "word")), default="sentence", show_default=True,
-              help="Finest level timed: sentences, or also the words of each sentence.")
+@level_option
 @reports_errors
 def align(audio: Path, transcript: Path, output: Path, fmt: str, transcript_format: str | None,
           language: str, level: str) -> None:

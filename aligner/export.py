@@ -31,6 +31,7 @@ class Caption:
     end: float
     text: str
     speaker: str | None
+    words: tuple[Segment, ...] = ()  # timed words, when the sync map has them
 
 
 def captions(syncmap: SyncMap) -> Iterator[Caption]:
@@ -41,7 +42,8 @@ def captions(syncmap: SyncMap) -> Iterator[Caption]:
         parts: tuple[Segment, ...] = tuple(c for c in seg.children if c.start is not None) or (seg,)
         for part in parts:
             if part.start is not None and part.end is not None and part.end > part.start:
-                yield Caption(part.start, part.end, part.text, name if seg.kind == "turn" else None)
+                words = tuple(w for w in part.children if w.start is not None)
+                yield Caption(part.start, part.end, part.text, name if seg.kind == "turn" else None, words)
 
 
 def _vtt_time(seconds: float) -> str:
@@ -60,8 +62,16 @@ def to_vtt(syncmap: SyncMap) -> str:
     vtt = webvtt.WebVTT()
     for c in captions(syncmap):
         voice = f"<v {_escape_vtt(c.speaker)}>" if c.speaker else ""
-        vtt.captions.append(webvtt.Caption(_vtt_time(c.start), _vtt_time(c.end), voice + _escape_vtt(c.text)))
+        vtt.captions.append(webvtt.Caption(_vtt_time(c.start), _vtt_time(c.end), voice + _vtt_text(c)))
     return vtt.content
+
+
+def _vtt_text(c: Caption) -> str:
+    """The caption's text; with words, each after the first led by its WebVTT timestamp tag (karaoke style)."""
+    if not c.words:
+        return _escape_vtt(c.text)
+    return " ".join(_escape_vtt(w.text) if k == 0 or w.start <= c.start
+                    else f"<{_vtt_time(w.start)}>{_escape_vtt(w.text)}" for k, w in enumerate(c.words))
 
 
 def to_srt(syncmap: SyncMap) -> str:
@@ -78,12 +88,12 @@ def to_srt(syncmap: SyncMap) -> str:
 
 
 def to_podcast_json(syncmap: SyncMap) -> str:
+    """Podcasting 2.0 JSON: one segment per sentence, or per word when the sync map has words."""
     segments = []
     for c in captions(syncmap):
-        item = {"startTime": c.start, "endTime": c.end, "body": c.text}
-        if c.speaker:
-            item = {"speaker": c.speaker, **item}
-        segments.append(item)
+        for start, end, body in [(w.start, w.end, w.text) for w in c.words] or [(c.start, c.end, c.text)]:
+            item = {"startTime": start, "endTime": end, "body": body}
+            segments.append({"speaker": c.speaker, **item} if c.speaker else item)
     return json.dumps({"version": "1.0.0", "segments": segments}, ensure_ascii=False, indent=1)
 
 
@@ -102,7 +112,8 @@ def _timing(seg: Segment) -> str:
 
 def render_html(syncmap: SyncMap) -> str:
     """An HTML transcript a Hyperaudio-style player can drive: one ``<section>`` per turn or cue, one
-    ``<span>`` per sentence, each with ``data-m``/``data-d`` (ms) and ``data-start``/``data-end`` (s)."""
+    ``<span>`` per sentence (and per word, when timed), each with ``data-m``/``data-d`` (ms) and
+    ``data-start``/``data-end`` (s)."""
     esc = html.escape
     title = esc(syncmap.title or "Transcript")
     out = ["<!doctype html>", '<html lang="en">', '<head><meta charset="utf-8">', f"<title>{title}</title></head>",
@@ -115,13 +126,20 @@ def render_html(syncmap: SyncMap) -> str:
             continue
         spk = syncmap.speaker(seg.speaker)
         name = (spk.name or spk.label) if spk else ""
-        spans = " ".join(f'<span id="{esc(c.id)}"{_timing(c)}>{esc(c.text)}</span>' for c in seg.children) \
+        spans = " ".join(f'<span id="{esc(c.id)}"{_timing(c)}>{_words_html(c)}</span>' for c in seg.children) \
             or f"<span{_timing(seg)}>{esc(seg.text)}</span>"
         speaker_attr = f' data-speaker="{esc(seg.speaker)}"' if seg.speaker else ""
         out.append(f'<section class="turn" id="{esc(seg.id)}"{speaker_attr}{_timing(seg)}>'
                    + (f'<h2 class="speaker">{esc(name)}</h2>' if name else "") + f"<p>{spans}</p></section>")
     out += ["</article>", "</body>", "</html>", ""]
     return "\n".join(out)
+
+
+def _words_html(sentence: Segment) -> str:
+    """A sentence's text, or its words each in a ``<span>`` with its own timing."""
+    if not sentence.children:
+        return html.escape(sentence.text)
+    return " ".join(f'<span class="word"{_timing(w)}>{html.escape(w.text)}</span>' for w in sentence.children)
 
 
 _WRITERS: dict[str, Callable[[SyncMap], str]] = {

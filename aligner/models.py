@@ -21,6 +21,9 @@ def ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(float(seconds), 3)
 
 
+#: How finely an alignment is timed: turns and sentences, or also the words of each sentence.
+LEVELS = ("sentence", "word")
+
 @dataclass(frozen=True, slots=True)
 class Speaker:
     """A person who speaks in a transcript.

@@ -12,13 +12,12 @@ import numpy as np
 
 from . import audio, engine, locate, match, quality, speech, unaired, windows, words
 from .errors import AlignmentError
-from .models import Coverage, Cue, Segment, SyncMap, Transcript, Turn, ms
+from .models import LEVELS, Coverage, Cue, Segment, SyncMap, Transcript, Turn, ms
 
 Progress = Callable[[str, float], None]
 
 # Even fast newsreaders stay under ~20 characters a second; more than this cannot all have been spoken.
 MAX_CHARS_PER_SECOND = 40.0
-LEVELS = ("sentence", "word")
 
 
 def _no_progress(stage: str, fraction: float) -> None:

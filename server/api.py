@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, request, send_file, url_for
 
 from aligner import export
+from aligner.models import LEVELS as ALIGN_LEVELS
 from aligner.models import Segment, SyncMap
 from aligner.transcript import FORMATS as TRANSCRIPT_FORMATS
 from aligner.transcripts.decode import MAX_BYTES
@@ -21,7 +22,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 bp.before_request(auth.check_write)
 bp.after_app_request(auth.cors)  # also on /api routing errors, which have no blueprint
 
-LEVELS = ("turn", "sentence")
+LEVELS = ("turn", "sentence", "word")
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -75,8 +76,11 @@ def _level(syncmap: SyncMap, level: str | None, flagged: bool) -> dict[str, Any]
         return doc
     if level == "turn":
         items = [_flat(s) for s in syncmap.segments if not flagged or s.flags]
-    else:
+    elif level == "sentence":
         items = [_flat(c, s.speaker) for s in syncmap.segments for c in s.children if not flagged or c.flags]
+    else:  # words carry no flags of their own: a flagged sentence's words are the flagged ones
+        items = [_flat(w, s.speaker) for s in syncmap.segments for c in s.children for w in c.children
+                 if not flagged or c.flags]
     return {**doc, "level": level, "segments": items}
 
 
@@ -106,6 +110,8 @@ _UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": {
         "transcript": {"type": "string", "description": "The transcript, as a file or as text"},
         "title": {"type": "string", "maxLength": 500},
         "language": {"type": "string", "pattern": "^[a-z]{3}$", "default": "eng"},
+        "level": {"type": "string", "enum": list(ALIGN_LEVELS), "default": "sentence",
+                  "description": "word: also time every word (slower)"},
         "format": {"type": "string", "enum": list(TRANSCRIPT_FORMATS)},
     }}}}}
 
@@ -126,8 +132,8 @@ def create_episode() -> tuple[dict[str, Any], int, dict[str, str]]:
         abort(400, description="no 'transcript' in the form; send it as a file or as a text field")
     form = request.form
     episode = library.add_upload(audio.stream, transcript, title=form.get("title") or None,
-                                 language=form.get("language") or "eng", format=form.get("format") or None,
-                                 filename=audio.filename)
+                                 language=form.get("language") or "eng", level=form.get("level") or "sentence",
+                                 format=form.get("format") or None, filename=audio.filename)
     body = {"episode": _episode_json(episode), "job": episode.job.to_dict() if episode.job else None}
     return body, 202, {"Location": url_for("api.episode", episode_id=episode.id)}
 
@@ -148,12 +154,15 @@ def delete_episode(episode_id: str) -> tuple[str, int]:
 
 
 @bp.post("/episodes/<episode_id>/realign")
-@operation("Align the episode again (optionally in another language)",
+@operation("Align the episode again (optionally in another language or at another level)",
            {202: json_body("Job", "The queued (or already active) job"), **errors(400, 401, 404)},
            params=(EPISODE_ID, param("language", "query", {"type": "string", "pattern": "^[a-z]{3}$"},
-                                     "ISO 639-3 language of the text.")), write=True)
+                                     "ISO 639-3 language of the text."),
+                   param("level", "query", {"type": "string", "enum": list(ALIGN_LEVELS)},
+                         "sentence, or word to also time every word.")), write=True)
 def realign(episode_id: str) -> tuple[dict[str, Any], int]:
-    job = library.realign(episode_id, language=request.args.get("language") or None)
+    job = library.realign(episode_id, language=request.args.get("language") or None,
+                          level=request.args.get("level") or None)
     return job.to_dict(), 202
 
 
@@ -170,7 +179,8 @@ def job(job_id: str) -> dict[str, Any]:
                   "content": {JSON: {"schema": {"oneOf": [openapi.ref("SyncMap"), openapi.ref("Playing")]}}}},
             **errors(400, 404, 409)},
            params=(EPISODE_ID,
-                   param("level", "query", {"type": "string", "enum": list(LEVELS)}, "Only turns or sentences."),
+                   param("level", "query", {"type": "string", "enum": list(LEVELS)},
+                         "Only turns, sentences or words (words: word-level alignments only)."),
                    param("at", "query", {"type": "number", "minimum": 0}, "Seconds: what plays then (404 in a gap)."),
                    param("flagged", "query", {"type": "boolean"}, "Only flagged segments.")))
 def segments(episode_id: str) -> dict[str, Any]:

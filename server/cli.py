@@ -10,7 +10,7 @@ import click
 from flask import Flask
 
 from aligner import export as exporter
-from aligner.cli import main, reports_errors
+from aligner.cli import level_option, main, reports_errors
 from aligner.errors import JobError
 
 
@@ -44,11 +44,13 @@ def serve(host: str, port: int, workers: int | None, no_demo: bool) -> None:
 @click.argument("transcript", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--title", default=None, help="Episode title [default: from the transcript].")
 @click.option("--language", default="eng", show_default=True, help="Language of the text (ISO 639-3).")
+@level_option
 @click.option("--format", "fmt", default=None, help="Force a transcript format instead of detecting it.")
 @click.option("--wait/--no-wait", default=True, show_default=True,
               help="Show the job's progress until it ends (aligning here when no worker takes it).")
 @reports_errors
-def import_(audio: Path, transcript: Path, title: str | None, language: str, fmt: str | None, wait: bool) -> None:
+def import_(audio: Path, transcript: Path, title: str | None, language: str, level: str, fmt: str | None,
+            wait: bool) -> None:
     """Add AUDIO and TRANSCRIPT to the library and queue (and follow) their alignment job."""
     from . import library
     from .db import database
@@ -56,7 +58,7 @@ def import_(audio: Path, transcript: Path, title: str | None, language: str, fmt
 
     app = _app()
     with app.app_context():
-        ep = library.add_episode(audio, transcript.read_bytes(), title, language=language, format=fmt)
+        ep = library.add_episode(audio, transcript.read_bytes(), title, language=language, level=level, format=fmt)
     click.echo(f"Added episode {ep.id} ({ep.title}); job {ep.job.id if ep.job else '-'} queued", err=True)
     if not wait or ep.job is None:
         click.echo(ep.id)

@@ -62,6 +62,7 @@ class EpisodeRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     title: Mapped[str] = mapped_column(String(500))
     language: Mapped[str] = mapped_column(String(16), default="eng")
+    level: Mapped[str] = mapped_column(String(16), default="sentence", server_default="sentence")
     origin: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
     audio_file: Mapped[str] = mapped_column(String(500))  # the original upload
     playback_file: Mapped[str] = mapped_column(String(500))  # constant-bitrate MP3 for the browser

@@ -22,7 +22,7 @@ from flask import current_app
 from sqlalchemy import bindparam, func, select
 
 from aligner.errors import TranscriptError
-from aligner.models import SyncMap
+from aligner.models import LEVELS, SyncMap
 from aligner.transcript import FORMATS as TRANSCRIPT_FORMATS
 from aligner.transcript import parse_transcript
 from aligner.transcripts.decode import MAX_BYTES
@@ -61,6 +61,7 @@ class Episode:
     aligned: bool
     origin: str | None = None
     language: str = "eng"
+    level: str = "sentence"
     job: jobs.Job | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,6 +69,7 @@ class Episode:
             "id": self.id,
             "title": self.title,
             "language": self.language,
+            "level": self.level,
             "status": self.status,
             "error": self.error,
             "duration": self.duration,
@@ -86,6 +88,7 @@ class WorkItem:
     transcript: str
     format: str | None
     language: str
+    level: str = "sentence"
 
 
 def _episodes(rows: list[EpisodeRow]) -> list[Episode]:
@@ -102,7 +105,7 @@ def _episodes(rows: list[EpisodeRow]) -> list[Episode]:
         status = job.state if job else ("succeeded" if r.id in aligned else "queued")
         out.append(Episode(id=r.id, title=r.title, status=status, error=job.error if job else None,
                            duration=r.duration, created_at=aware(r.created_at) or now(), aligned=r.id in aligned,
-                           origin=r.origin, language=r.language, job=job))
+                           origin=r.origin, language=r.language, level=r.level, job=job))
     return out
 
 
@@ -110,13 +113,17 @@ def media_dir() -> Path:
     return Path(current_app.config["MEDIA_DIR"])
 
 
-def input_hash(audio_path: str | os.PathLike[str], transcript_text: str, language: str = "eng") -> str:
-    """The sha256 of the audio bytes, transcript text and language: what the alignment result depends on."""
+def input_hash(audio_path: str | os.PathLike[str], transcript_text: str, language: str = "eng",
+               level: str = "sentence") -> str:
+    """The sha256 of the audio bytes, transcript text, language and level: what the result depends on.
+
+    The default level adds nothing, so hashes made before levels existed still match.
+    """
     h = hashlib.sha256()
     with open(audio_path, "rb") as f:
         for chunk in iter(functools.partial(f.read, 1 << 20), b""):
             h.update(chunk)
-    for part in (transcript_text, language):
+    for part in (transcript_text, language, *([level] if level != "sentence" else [])):
         h.update(b"\0")
         h.update(part.encode("utf-8", "surrogatepass"))
     return h.hexdigest()
@@ -129,7 +136,9 @@ def _row(episode_id: str) -> EpisodeRow:
     return row
 
 
-def _check_options(language: str, fmt: str | None) -> None:
+def _check_options(language: str, fmt: str | None, level: str = "sentence") -> None:
+    if level not in LEVELS:
+        raise BadRequestError(f"level={level!r} is not an alignment level; use one of {', '.join(LEVELS)}")
     if not _LANGUAGE.match(language):
         raise BadRequestError(f"language={language!r} is not an ISO 639-3 code; use three letters such as eng")
     if fmt is not None and fmt not in TRANSCRIPT_FORMATS:
@@ -153,6 +162,7 @@ def add_episode(
     title: str | None = None,
     *,
     language: str = "eng",
+    level: str = "sentence",
     format: str | None = None,
     origin: str | None = None,
     name: str | None = None,
@@ -164,19 +174,19 @@ def add_episode(
     :raises AudioError: when the audio is not acceptable; :raises TranscriptError: likewise for the text.
         Nothing is stored then.
     """
-    _check_options(language, format)
+    _check_options(language, format, level)
     text = transcript_text(transcript)
     parsed = parse_transcript(text, format)
     if not parsed.turns:
         raise TranscriptError("line 1: the transcript has no speaker turns to align; check the file")
     src = Path(audio_path)
-    digest = input_hash(src, text, language)
+    digest = input_hash(src, text, language, level)
     episode_id = new_id()
     stored = media.store(media_dir(), episode_id, src, name=name, move=move)
     session = get_session()
     try:
         row = EpisodeRow(id=episode_id, title=(title or parsed.title or "Untitled episode")[:500],
-                         language=language, origin=origin, audio_file=stored.original,
+                         language=language, level=level, origin=origin, audio_file=stored.original,
                          playback_file=stored.playback, duration=stored.duration, input_hash=digest,
                          created_at=now(), updated_at=now())
         session.add(row)
@@ -193,12 +203,13 @@ def add_episode(
 
 
 def add_upload(stream: IO[bytes], transcript: str | bytes, *, title: str | None = None, language: str = "eng",
-               format: str | None = None, filename: str | None = None) -> Episode:
+               level: str = "sentence", format: str | None = None, filename: str | None = None) -> Episode:
     """Receive an uploaded audio stream into the media directory and add it as :func:`add_episode` does."""
-    _check_options(language, format)
+    _check_options(language, format, level)
     transcript_text(transcript)  # reject a bad transcript before receiving a large file
     with media.receive(media_dir(), stream) as path:
-        return add_episode(path, transcript, title, language=language, format=format, name=filename, move=True)
+        return add_episode(path, transcript, title, language=language, level=level, format=format, name=filename,
+                           move=True)
 
 
 def _submitted(job_id: str) -> None:
@@ -207,18 +218,19 @@ def _submitted(job_id: str) -> None:
     worker.notify(current_app, job_id)
 
 
-def realign(episode_id: str, language: str | None = None) -> jobs.Job:
-    """Queue a new alignment of the episode (with a new language if given); an active job is returned as is."""
+def realign(episode_id: str, language: str | None = None, level: str | None = None) -> jobs.Job:
+    """Queue a new alignment of the episode (with a new language or level if given); an active job is
+    returned as is."""
     row = _row(episode_id)
+    _check_options(language or row.language, None, level or row.level)
     session = get_session()
     current = jobs.active(session, episode_id)
     if current is not None:
         return jobs.Job.from_row(current)
-    if language is not None and language != row.language:
-        _check_options(language, None)
+    if (language or row.language, level or row.level) != (row.language, row.level):
         text = session.get(TranscriptRow, episode_id).text
-        row.language = language
-        row.input_hash = input_hash(media_dir() / row.audio_file, text, language)
+        row.language, row.level = language or row.language, level or row.level
+        row.input_hash = input_hash(media_dir() / row.audio_file, text, row.language, row.level)
     job = jobs.add(session, episode_id, row.input_hash, ALIGNER_VERSION, force=True)
     session.commit()
     _submitted(job.id)
@@ -246,7 +258,7 @@ def work_item(episode_id: str) -> WorkItem:
     row = _row(episode_id)
     text = get_session().get(TranscriptRow, episode_id)
     return WorkItem(episode_id=episode_id, audio=media_dir() / row.audio_file, transcript=text.text,
-                    format=text.format, language=row.language)
+                    format=text.format, language=row.language, level=row.level)
 
 
 def has_result(episode_id: str, digest: str, aligner_version: str) -> bool:

@@ -52,7 +52,7 @@ SCHEMAS: dict[str, Any] = {
         "required": ["id", "title", "language", "status", "error", "duration", "aligned", "created_at", "job",
                      "links"],
         "properties": {
-            "id": {"type": "string", "pattern": "^[a-z0-9]{12}$"}, "title": _STR, "language": _STR,
+            "id": {"type": "string", "pattern": "^[a-z0-9]{12}$"}, "title": _STR, "language": _STR, "level": _STR,
             "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
             "error": _nullable(_STR), "duration": _TIME, "aligned": {"type": "boolean"},
             "created_at": _DATETIME, "job": {**ref("Job"), "nullable": True},
@@ -88,7 +88,7 @@ SCHEMAS: dict[str, Any] = {
             "audio": {"type": "object", "required": ["duration"], "properties": {"duration": {"type": "number"}}},
             "speakers": {"type": "array", "items": ref("Speaker")},
             "segments": {"type": "array", "items": ref("Segment")},
-            "level": {"type": "string", "enum": ["turn", "sentence"]},
+            "level": {"type": "string", "enum": ["turn", "sentence", "word"]},
         },
     },
     "Playing": {

@@ -105,7 +105,7 @@ def _align(app: Flask, claim: jobs.Claim, beat: _Heartbeat) -> str | None:
         info = audio.decode(item.audio, wav)
         beat.progress("decode", 1.0)
         syncmap = pipeline.align_wav(wav, info.duration, transcript, options=EngineOptions(language=item.language),
-                                     progress=beat.progress)
+                                     level=item.level, progress=beat.progress)
         beat.progress("peaks", 0.0)
         _ensure_peaks(app, claim.episode_id, wav)
     finally:

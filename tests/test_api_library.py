@@ -156,7 +156,7 @@ def test_segments_flagged_only(client: FlaskClient, flagged: str) -> None:
     assert len(client.get(f"{base}?flagged=false").get_json()["segments"]) == 5
 
 
-@pytest.mark.parametrize("query", ["level=word", "flagged=yes", "level="])
+@pytest.mark.parametrize("query", ["level=words", "flagged=yes", "level="])
 def test_bad_segment_options_are_400(client: FlaskClient, episode: library.Episode, query: str) -> None:
     assert_canonical_error(client.get(f"/api/episodes/{episode.id}/segments?{query}"), 400, "bad_request")
 
@@ -216,3 +216,30 @@ def test_ids_in_urls_are_checked(client: FlaskClient) -> None:
     r = client.get("/api/episodes/..%2F..%2Fetc%2Fpasswd/audio")
     assert r.status_code == 404
     assert re.search(r"not_found", r.get_data(as_text=True))
+
+
+def test_word_level_upload_serves_words_and_karaoke_exports(app: Flask, client: FlaskClient, show: Show) -> None:
+    r = upload(client, show.audio.read_bytes(), "show.mp3", show.transcript, level="word")
+    assert r.status_code == 202, r.get_data(as_text=True)
+    episode_id = r.get_json()["episode"]["id"]
+    assert r.get_json()["episode"]["level"] == "word"
+    with app.app_context():
+        assert library.align_episode(episode_id).aligned  # the real aligner, through the job code
+    base = f"/api/episodes/{episode_id}"
+    words = client.get(f"{base}/segments?level=word").get_json()["segments"]
+    sentences = client.get(f"{base}/segments?level=sentence").get_json()["segments"]
+    assert len(words) > len(sentences) > 0
+    assert all(w["kind"] == "word" and w["start"] <= w["end"] and w["speaker"] for w in words)
+    assert [w["start"] for w in words] == sorted(w["start"] for w in words)
+    vtt = client.get(f"{base}/export.vtt").get_data(as_text=True)
+    assert re.search(r"<v [^>]+>\w+ <\d\d:\d\d:\d\d\.\d{3}>\w", vtt), vtt[:400]
+    podcast = client.get(f"{base}/export.podcast.json").get_json()["segments"]
+    assert [p["body"] for p in podcast if "speaker" in p] == [w["text"] for w in words]  # cues have no speaker
+
+
+def test_realign_at_another_level_queues_a_new_job(client: FlaskClient, episode: library.Episode) -> None:
+    r = client.post(f"/api/episodes/{episode.id}/realign?level=word", headers=AUTH)
+    assert r.status_code == 202
+    assert client.get(f"/api/episodes/{episode.id}").get_json()["level"] == "word"
+    bad = client.post(f"/api/episodes/{episode.id}/realign?level=phoneme", headers=AUTH)
+    assert_canonical_error(bad, 400, "bad_request")

@@ -68,3 +68,20 @@ def test_unknown_format_names_the_known_ones(syncmap: SyncMap) -> None:
     with pytest.raises(ValueError, match="use one of " + ", ".join(FORMATS)):
         render(syncmap, "docx")
     assert set(FORMATS) >= {"json", "vtt", "srt", "podcast.json", "html"}
+
+
+def test_words_become_karaoke_timestamps_podcast_segments_and_spans(syncmap: SyncMap) -> None:
+    words = (Segment("t1.s2.w1", "word", "<Welcome>", 2.0, 2.6), Segment("t1.s2.w2", "word", "&", 2.6, 2.8),
+             Segment("t1.s2.w3", "word", "more.", 2.9, 4.5))
+    turn = syncmap.segments[0]
+    sentence = Segment("t1.s2", "sentence", "<Welcome> & more.", 2.0, 4.5, children=words)
+    worded = SyncMap(duration=syncmap.duration, title=syncmap.title, speakers=syncmap.speakers, segments=(
+        Segment(turn.id, "turn", turn.text, turn.start, turn.end, speaker="ann", children=(turn.children[0], sentence)),
+    ))
+    assert SyncMap.from_dict(json.loads(render(worded, "json"))) == worded
+    cue = webvtt.from_buffer(io.StringIO(render(worded, "vtt"))).captions[1]
+    assert cue.raw_text == "<v Ann Lee>&lt;Welcome&gt; <00:00:02.600>&amp; <00:00:02.900>more."
+    bodies = [s["body"] for s in json.loads(render(worded, "podcast.json"))["segments"]]
+    assert bodies == ["Hello.", "<Welcome>", "&", "more."]
+    page = render(worded, "html")
+    assert page.count('class="word"') == 3 and 'data-m="2900" data-d="1600"' in page

@@ -120,7 +120,7 @@ def test_delete_removes_rows_and_files(app: Flask, episode: library.Episode) -> 
 
 def test_schema_comes_from_the_alembic_migrations(app: Flask) -> None:
     with db.database(app).engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     again = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
                         "MEDIA_DIR": app.config["MEDIA_DIR"], "API_TOKEN": "x"})  # migrating again: a no-op
     db.dispose(again)
@@ -215,3 +215,26 @@ def test_ensure_demo_imports_and_aligns_once(app: Flask, show: Show, tmp_path: P
     )
     third = ensure_demo(app)
     assert third is not None and third.id != first.id and third.aligned and row_count(app) == 1
+
+
+def test_a_0001_database_upgrades_and_its_episodes_stay_sentence_level(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(db.MIGRATIONS))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text("INSERT INTO episodes (id, title, language, audio_file, playback_file, input_hash, "
+                          "created_at, updated_at) VALUES ('abcdefabcdef', 'Old', 'eng', 'a', 'b', 'h', "
+                          "'2026-01-01', '2026-01-01')"))
+        conn.commit()
+    engine.dispose()
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "MEDIA_DIR": str(tmp_path / "media"), "API_TOKEN": "x"})
+    with db.database(app).engine.connect() as conn:
+        assert conn.execute(text("SELECT level FROM episodes WHERE id = 'abcdefabcdef'")).scalar() == "sentence"
+    db.dispose(app)
