@@ -37,6 +37,7 @@ class Site:
     demo: str  # the bundled demo (real alignment) or, without it, the espeak show
     show: str  # the espeak show with its true sync map and a flagged turn
     long: str  # a 2,000-turn sync map over the show's audio
+    worded: str  # the espeak show with words spread evenly over each true sentence
 
 
 def long_syncmap(base: SyncMap, turns: int = 2000) -> SyncMap:
@@ -58,6 +59,20 @@ def long_syncmap(base: SyncMap, turns: int = 2000) -> SyncMap:
     return SyncMap(
         duration=base.duration, speakers=base.speakers, segments=tuple(segments), title="Long show"
     )
+
+
+def with_words(syncmap: SyncMap) -> SyncMap:
+    """The sync map with every sentence's words spread evenly over it (as a word-level alignment gives them)."""
+    def worded(sentence: Segment) -> Segment:
+        texts = sentence.text.split()
+        step = (sentence.end - sentence.start) / len(texts)
+        words = tuple(Segment(id=f"{sentence.id}.w{k + 1}", kind="word", text=w,
+                              start=round(sentence.start + k * step, 3), end=round(sentence.start + (k + 1) * step, 3))
+                      for k, w in enumerate(texts))
+        return dataclasses.replace(sentence, children=words)
+
+    return dataclasses.replace(syncmap, segments=tuple(
+        dataclasses.replace(s, children=tuple(worded(c) for c in s.children)) for s in syncmap.segments))
 
 
 def flagged(syncmap: SyncMap) -> SyncMap:
@@ -85,6 +100,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, show: Show) -> Iterator[Site]
         library.store_syncmap(show_ep.id, flagged(show.truth))
         long_ep = library.add_episode(show.audio, show.transcript, title="Long show")
         library.store_syncmap(long_ep.id, long_syncmap(show.truth))
+        worded_ep = library.add_episode(show.audio, show.transcript, title="Worded show", level="word")
+        library.store_syncmap(worded_ep.id, with_words(show.truth))
     demo_id = show_ep.id
     if has_demo:
         from server.demo import ensure_demo
@@ -93,7 +110,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, show: Show) -> Iterator[Site]
         assert demo is not None and demo.aligned, "the bundled demo episode failed to import or align"
         demo_id = demo.id
     with live_server(app) as url:
-        yield Site(url=url, app=app, demo=demo_id, show=show_ep.id, long=long_ep.id)
+        yield Site(url=url, app=app, demo=demo_id, show=show_ep.id, long=long_ep.id, worded=worded_ep.id)
     db.dispose(app)
 
 
@@ -189,6 +206,21 @@ def test_playback_into_a_later_turn_lights_exactly_that_turn(page: Any, site: Si
         page.locator(f'#transcript [data-id="{target["id"]}"] .sentence.active').count()
         == page.locator("#transcript .sentence.active").count()
     )
+
+
+def test_word_level_marks_the_spoken_word_and_a_click_plays_from_it(page: Any, site: Site) -> None:
+    api = open_player(page, site, site.worded)
+    words = [w for c in sentences(api) for w in c.get("children", [])]
+    target = words[len(words) // 2]
+    page.evaluate("t => { document.getElementById('player').currentTime = t; }", (target["start"] + target["end"]) / 2)
+    settle(page)
+    page.wait_for_function("() => document.querySelectorAll('#transcript .word.spoken').length === 1", timeout=10_000)
+    assert page.locator("#transcript .word.spoken").get_attribute("data-id") == target["id"]
+    assert page.locator(f'#transcript .sentence.active [data-id="{target["id"]}"]').count() == 1
+    later = words[len(words) // 2 + 3]
+    page.locator(f'#transcript .word[data-id="{later["id"]}"]').click()
+    state = settle(page)
+    assert abs(state["t"] - later["start"]) < TOLERANCE, (later, state)
 
 
 @pytest.mark.parametrize("form", ["#t={t}", "?t={t}", "#t=npt:{clock}"])

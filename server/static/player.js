@@ -78,6 +78,7 @@
   var lines = []; // what j/k, Enter and the roving focus move through: sentences, or a cue / an untimed-sentence turn
   turns.forEach(function (turn) {
     turn.children = timed(turn.el.querySelectorAll(".sentence[data-start]"));
+    turn.children.forEach(function (s) { s.children = timed(s.el.querySelectorAll(".word[data-start]")); });
     var own = turn.children.length ? turn.children : [turn];
     own.forEach(function (item) { lines.push(item); });
   });
@@ -118,7 +119,7 @@
 
   /* ---------- highlight: binary search per frame, touch only the classes that change ---------- */
 
-  var activeTurn = null, activeSentence = null, focusLine = null, shownSecond = -1;
+  var activeTurn = null, activeSentence = null, activeWord = null, focusLine = null, shownSecond = -1;
   var ui = {}; // filled in by the controls section
 
   function swap(current, next) {
@@ -142,6 +143,12 @@
       activeTurn = swap(activeTurn, turn);
       activeSentence = swap(activeSentence, sentence);
       if (current) follow(current.el, visible);
+    }
+    var word = sentence ? find(sentence.children, t) : null; // words: a quiet mark, not aria-current
+    if (word !== activeWord) {
+      if (activeWord) activeWord.el.classList.remove("spoken");
+      if (word) word.el.classList.add("spoken");
+      activeWord = word;
     }
     if (ui.position) ui.position(t);
     var second = Math.floor(t);
@@ -268,9 +275,9 @@
       if (event.target.closest && event.target.closest(".flag, .tag")) return;
       var selection = window.getSelection ? window.getSelection() : null;
       if (selection && !selection.isCollapsed && transcript.contains(selection.anchorNode)) return; // selecting text
-      var el = lineOf(event.target);
+      var el = lineOf(event.target); // a word plays from that word; it belongs to its sentence's line
       if (!el) return;
-      var item = lineItem(el);
+      var item = lineItem(el.classList.contains("word") ? el.parentElement : el);
       if (item) setFocusLine(item, false);
       playLine(el);
     });
