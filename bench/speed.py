@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script: make `bench` and `aligner` importable
     sys.path.insert(0, str(REPO))
 
-from bench import suite  # noqa: E402
+from bench import scoring, suite  # noqa: E402
 
 VERSION = 1  # bump when the recipe changes, so cached builds are rebuilt
 SEED = 700  # the broadcast for N minutes uses seed SEED + N
@@ -227,6 +227,9 @@ def run_size(data: Path, out: Path, minutes: int, a: argparse.Namespace) -> dict
     runs = {"decode": decode}
     runs["seekline"] = measure("seekline", folder, duration)
     log(f"[{minutes} min] seekline: {_brief(runs['seekline'])}")
+    if "error" not in runs["seekline"]:  # what the timed run produced, against the broadcast's truth
+        score = scoring.score(json.loads((folder / "syncmap.json").read_text()), truth)
+        runs["seekline"]["accuracy"] = {"turn_start": score.starts.to_dict(), "flags": score.flags.to_dict()}
     if not a.skip_plain:
         if "error" in decode:
             runs["plain"] = {"kind": "plain", "error": "no decoded WAV (the decode failed)"}
@@ -277,6 +280,12 @@ def report(results: list[dict[str, Any]], context: dict[str, Any]) -> str:
                 notes = f"{r.get('sentences')} sentences, {r.get('fragments')} timed"
             lines.append(f"{size:<9}{name:<19}{r['wall_s']:>9.1f}{r['rtf']:>9.4f}{r['rss_peak_mb']:>9.0f}"
                          f"{r['rss_self_mb']:>9.0f}{r['rss_child_mb']:>9.0f}{r.get('rss_tree_mb', 0):>9.0f}  {notes}")
+        acc = res["runs"].get("seekline", {}).get("accuracy")
+        if acc:
+            st, fl = acc["turn_start"], acc["flags"]
+            lines.append(f"{'':<9}seekline turn starts vs truth: median {st['median_ms']:.0f} ms, "
+                         f"p95 {st['p95_ms']:.0f} ms, {st['within_1000'] * 100:.0f}% within 1 s; {fl['wrong']} wrong "
+                         f"({fl['wrong_flagged']} flagged), {fl['right_flagged']} of {fl['right']} right turns flagged")
         ratios = "  ".join(f"{k} = {v:.2f}x" for k, v in res["ratios"].items())
         lines += [f"{'':<9}{ratios or 'no ratios (a run failed or was skipped)'}", ""]
     lines += ["wall = the job alone (interpreter start-up excluded); RTF = wall / audio duration;",
