@@ -20,6 +20,7 @@ BLIP = 1.5
 BLIP_GAP = 3.0
 DOUBTFUL_GAP = 1.0
 WORD_VOICE = 0.8
+JOIN_GAP = 0.3  # speech runs closer than this are one sound (a music hit may come in a few bursts)
 LOOKBACK = 0.30  # a start found inside speech moves back to an onset at most this far before it
 VOICE_THRESHOLD = 0.5  # VAD probability above which a window is speech
 VOICE_REACH = 0.08  # loud frames this close to VAD speech count as speech (the VAD is coarse)
@@ -88,11 +89,23 @@ class SpeechProfile:
         """The first onset from frame ``i`` on that does not start a blip (see BLIP; a doubtful voice is not
         enough here, as a spoken heading such as "Three." may stand alone before the first line)."""
         while True:
-            run_end = i + int(np.argmin(self.speech[i:b])) if not self.speech[i:b].all() else b
-            after = np.flatnonzero(self.speech[run_end:b])
-            if (run_end - i) * FRAME >= BLIP or not after.size or after[0] * FRAME < BLIP_GAP:
+            end, nxt = self._sound_from(i, b)
+            if (end - i) * FRAME >= BLIP or nxt is None or (nxt - end) * FRAME < BLIP_GAP:
                 return i
-            i = run_end + int(after[0])
+            i = nxt
+
+    def _sound_from(self, i: int, b: int) -> tuple[int, int | None]:
+        """From speech frame ``i``: where its sound ends (speech runs joined across pauses under JOIN_GAP) and
+        where the next speech starts (``None``: not before frame ``b``)."""
+        e = i
+        while True:
+            e = e + int(np.argmin(self.speech[e:b])) if not self.speech[e:b].all() else b
+            nxt = np.flatnonzero(self.speech[e:b])
+            if not nxt.size:
+                return e, None
+            if nxt[0] * FRAME >= JOIN_GAP:
+                return e, e + int(nxt[0])
+            e += int(nxt[0])
 
     def _before_blips(self, a: int, j: int) -> int:
         """The last offset after frame ``a`` and up to frame ``j`` that does not end a blip (see BLIP)."""
@@ -112,10 +125,9 @@ class SpeechProfile:
         if not inside.size:
             return False
         i = a + int(inside[0])
-        run_end = i + int(np.argmin(self.speech[i:b])) if not self.speech[i:b].all() else b
-        after = np.flatnonzero(self.speech[run_end:b])
-        return ((run_end - i) * FRAME < BLIP and after.size > 0 and after[0] * FRAME >= DOUBTFUL_GAP
-                and self._blip_gap(i, run_end) == DOUBTFUL_GAP)
+        end, nxt = self._sound_from(i, b)
+        return ((end - i) * FRAME < BLIP and nxt is not None and (nxt - end) * FRAME >= DOUBTFUL_GAP
+                and self._blip_gap(i, end) == DOUBTFUL_GAP)
 
     def _blip_gap(self, s: int, e: int) -> float:
         """Quiet that must part a short sound from the rest of a turn for it to be a blip."""

@@ -82,3 +82,9 @@ def test_a_start_on_a_doubtful_blip_before_a_long_pause_is_known(voice: float, d
     found = profile((1.0, QUIET), (0.5, LOUD), (2.0, QUIET), (3.0, LOUD), voice=[0.0, voice, 0.0, 1.0])
     assert found.starts_with_doubtful_blip(1.0, 6.5) is doubtful
     assert found.starts_with_doubtful_blip(3.5, 6.5) is False
+
+
+def test_a_music_hit_in_bursts_is_one_sound() -> None:
+    found = profile((1.0, QUIET), (0.4, LOUD), (0.1, QUIET), (0.4, LOUD), (2.0, QUIET), (3.0, LOUD),
+                    voice=[0.0, 0.6, 0.0, 0.6, 0.0, 1.0])
+    assert found.starts_with_doubtful_blip(1.0, 7.0)
