@@ -70,12 +70,13 @@ class SpeechProfile:
         else:
             new_a = a + int(inside[0])
         new_a = self._past_blips(new_a, b)
-        new_b = self._before_blips(new_a, a + int(inside[-1]) + 1) if not self.speech[b - 1] else b
-        if self.speech[b - 1]:  # ended just inside the next word: back to the offset before it
-            quiet = np.flatnonzero(~self.speech[max(new_a, b - int(LOOKBACK / FRAME)):b])
-            if quiet.size:
-                new_b = max(new_a, b - int(LOOKBACK / FRAME)) + int(quiet[-1])
-                new_b = a + int(np.flatnonzero(self.speech[a:new_b])[-1]) + 1 if self.speech[a:new_b].any() else b
+        if not self.speech[b - 1]:
+            new_b = self._before_blips(new_a, a + int(inside[-1]) + 1)
+        else:  # ended inside speech that began just before (the next word): back to the offset before it
+            lo = max(new_a, b - int(LOOKBACK / FRAME))
+            quiet = np.flatnonzero(~self.speech[lo:b])
+            earlier = np.flatnonzero(self.speech[a:lo + int(quiet[-1])]) if quiet.size else quiet
+            new_b = a + int(earlier[-1]) + 1 if earlier.size else b
         # widen over the soft onset and decay of the first and last words
         stop = max(0, new_a - int(MAX_SOFT_EDGE / FRAME))
         while new_a > stop and self.soft[new_a - 1] and not self.speech[new_a - 1]:

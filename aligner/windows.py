@@ -69,11 +69,10 @@ def align_sentences(
     progress: Progress = lambda f: None,
 ) -> list[tuple[float, float]]:
     """Times of every sentence of ``turns`` (each turn's sentence texts), in order, inside ``span``."""
-    flat = [s for t in turns for s in t]
     lo, hi = span or (0.0, found.duration)
     speech_seconds = sum(min(e, hi) - max(s, lo) for s, e in found.regions() if e > lo and s < hi)
     if speech_seconds <= LONG_SECONDS or len(turns) < 2:
-        return align_span(wav_path, found, flat, options, span)
+        return align_span(wav_path, found, [s for t in turns for s in t], options, span)
     coarse_opts = replace(options, frame_step=COARSE_STEP, dtw_margin=COARSE_MARGIN)
     coarse = align_span(wav_path, found, [" ".join(t) for t in turns], coarse_opts, span)
     progress(0.2)
@@ -96,8 +95,8 @@ def align_sentences(
         jobs.append(((wav_path, found, [x for t in turns[a:z] for x in t], options, (left, right)), skip, keep))
     times: list[tuple[float, float]] = []
     done = 0
-    for (_, skip, keep), flat in zip(jobs, _run_all([j[0] for j in jobs]), strict=True):
-        for start, end in flat[skip:skip + keep]:  # never before the previous window's last sentence
+    for (_, skip, keep), got in zip(jobs, _run_all([j[0] for j in jobs]), strict=True):
+        for start, end in got[skip:skip + keep]:  # never before the previous window's last sentence
             floor = times[-1][1] if times else lo
             times.append((max(start, floor), max(end, floor)))
         done += 1

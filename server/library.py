@@ -222,15 +222,16 @@ def realign(episode_id: str, language: str | None = None, level: str | None = No
     """Queue a new alignment of the episode (with a new language or level if given); an active job is
     returned as is."""
     row = _row(episode_id)
-    _check_options(language or row.language, None, level or row.level)
+    language, level = language or row.language, level or row.level
+    _check_options(language, None, level)
     session = get_session()
     current = jobs.active(session, episode_id)
     if current is not None:
         return jobs.Job.from_row(current)
-    if (language or row.language, level or row.level) != (row.language, row.level):
+    if (language, level) != (row.language, row.level):
         text = session.get(TranscriptRow, episode_id).text
-        row.language, row.level = language or row.language, level or row.level
-        row.input_hash = input_hash(media_dir() / row.audio_file, text, row.language, row.level)
+        row.language, row.level = language, level
+        row.input_hash = input_hash(media_dir() / row.audio_file, text, language, level)
     job = jobs.add(session, episode_id, row.input_hash, ALIGNER_VERSION, force=True)
     session.commit()
     _submitted(job.id)
