@@ -20,11 +20,14 @@ import numpy as np
 from . import engine
 from .audio import SAMPLE_RATE, decode
 from .models import Segment
+from .speech import FRAME, SpeechProfile, mask_runs
 
 POOL = 2  # MFCC frames (40 ms) per compared frame
 MAX_SECONDS = 15.0  # long turns are checked on their first this-many seconds
 SAMPLE = 40  # turns checked per recording, spread evenly (the check is for the whole alignment)
 MIN_MATCH = 0.06  # a median match below this: the transcript is not what the audio says
+HOP = int(FRAME * SAMPLE_RATE)  # samples per speech-profile frame
+MAX_PAUSE = 0.3  # seconds a pause keeps in the compared audio
 
 
 def sample(n: int) -> list[int]:
@@ -65,10 +68,16 @@ def dtw_cost(a: np.ndarray, b: np.ndarray) -> float:
 
 
 class Comparer:
-    """eSpeak renderings of some texts, and spans of a recording, as features :func:`dtw_cost` compares."""
+    """eSpeak renderings of some texts, and spans of a recording, as features :func:`dtw_cost` compares.
 
-    def __init__(self, wav_path: str | os.PathLike[str], texts: Sequence[str], language: str, work: Path) -> None:
+    With ``found``, a span's pauses are shortened to MAX_PAUSE: the DTW allows at most twice eSpeak's
+    duration, and a slow reader's pauses alone can exceed that.
+    """
+
+    def __init__(self, wav_path: str | os.PathLike[str], texts: Sequence[str], language: str, work: Path,
+                 found: SpeechProfile | None = None) -> None:
         self.work = work
+        self.found = found
         tts = work / "tts.wav"
         self.spans = engine.synthesize(list(texts), tts, language)
         decode(tts, work / "tts16.wav")
@@ -95,6 +104,12 @@ class Comparer:
 
     def audio(self, start: float, end: float, *, reverse: bool = False) -> np.ndarray:
         samples = _read(self._audio, start, end)
+        if self.found is not None:  # pauses shortened to MAX_PAUSE: they carry no content
+            a = self.found.frame(start)
+            keep = np.ones(min(len(samples) // HOP, len(self.found.speech) - a), dtype=bool)
+            for s, e in mask_runs(~self.found.speech[a:a + len(keep)]):
+                keep[s + int(MAX_PAUSE / FRAME):e] = False
+            samples = samples[: len(keep) * HOP].reshape(len(keep), HOP)[keep].ravel()
         return self._features(samples[::-1].copy() if reverse else samples)
 
 
@@ -104,11 +119,11 @@ def _read(wav: wave.Wave_read, start: float, end: float) -> np.ndarray:
 
 
 def matches(wav_path: str | os.PathLike[str], texts: Sequence[str], spans: Sequence[tuple[float, float]],
-            language: str = "eng") -> list[float]:
+            language: str = "eng", found: SpeechProfile | None = None) -> list[float]:
     """For each text and its aligned span: (reversed cost - forward cost) / reversed cost, about 0 when unrelated."""
     out: list[float] = []
     with tempfile.TemporaryDirectory(prefix="seekline-match-") as tmp:
-        comparer = Comparer(wav_path, texts, language, Path(tmp))
+        comparer = Comparer(wav_path, texts, language, Path(tmp), found)
         try:
             for i, ((t0, t1), (a0, a1)) in enumerate(zip(comparer.spans, spans, strict=True)):
                 if a1 - a0 < 0.5:
@@ -129,11 +144,12 @@ def matches(wav_path: str | os.PathLike[str], texts: Sequence[str], spans: Seque
 
 def transcript_fit(
     wav_path: str | os.PathLike[str], segments: Sequence[Segment], speech_of: dict[str, str], language: str = "eng",
+    found: SpeechProfile | None = None,
 ) -> float | None:
     """Median :func:`matches` over a sample of the aligned turns; ``None`` when there is nothing to check."""
     checkable = [s for s in segments if s.kind == "turn" and s.start is not None and s.end - s.start >= 0.5]
     picked = [checkable[i] for i in sample(len(checkable))]
     if not picked:
         return None
-    found = matches(wav_path, [speech_of[s.id] for s in picked], [(s.start, s.end) for s in picked], language)
-    return float(np.median(found))
+    fits = matches(wav_path, [speech_of[s.id] for s in picked], [(s.start, s.end) for s in picked], language, found)
+    return float(np.median(fits))

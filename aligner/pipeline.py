@@ -129,7 +129,7 @@ def align_wav(
     progress("align", 0.95)
     segments = quality.assess(_build(transcript, {t.id: c for t, c in zip(spoken, checked, strict=True)}), found)
     speech_of = {t.id: " ".join(x) for t, x in zip(spoken, texts, strict=True)}
-    fit = match.transcript_fit(wav, segments, speech_of, options.language)
+    fit = match.transcript_fit(wav, segments, speech_of, options.language, found)
     if fit is not None and fit < match.MIN_MATCH:
         segments = quality.mismatched(segments)
     elif level == "word":

@@ -86,8 +86,17 @@ def evidence(seg: Segment, found: SpeechProfile, median_rate: float | None) -> E
     rate = None
     if median_rate:
         rate = math.log(max(len(seg.text), 1) / max(voiced, 0.05) / median_rate)
-    return Evidence(rate=rate, voiced=found.voiced_fraction(start, end), onset=_onset(found, start),
+    return Evidence(rate=rate, voiced=_voiced_share(seg, found), onset=_onset(found, start),
                     music_lead=found.starts_with_doubtful_blip(start, end))
+
+
+def _voiced_share(seg: Segment, found: SpeechProfile) -> float:
+    """Share of the segment the VAD calls speech; for a turn, of its sentences' spans, so that the pauses
+    between a slow speaker's sentences do not count against it."""
+    parts = [(c.start, c.end) for c in seg.children if c.start is not None and c.end is not None and c.end > c.start]
+    if not parts:
+        return found.voiced_fraction(seg.start, seg.end)
+    return sum(found.voiced_fraction(a, b) * (b - a) for a, b in parts) / sum(b - a for a, b in parts)
 
 
 def assess(segments: list[Segment], found: SpeechProfile) -> list[Segment]:
