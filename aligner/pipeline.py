@@ -18,10 +18,16 @@ Progress = Callable[[str, float], None]
 
 # Even fast newsreaders stay under ~20 characters a second; more than this cannot all have been spoken.
 MAX_CHARS_PER_SECOND = 40.0
+WORDS_SHARE = 0.5  # at word level, the share of the "align" stage spent before the words
 
 
 def _no_progress(stage: str, fraction: float) -> None:
     pass
+
+
+def _scaled(progress: Progress, stage: str, share: float) -> Progress:
+    """``progress`` with ``stage``'s fractions scaled into its first ``share``."""
+    return lambda name, fraction: progress(name, fraction * share if name == stage else fraction)
 
 
 def _check_fits(transcript: Transcript, duration: float) -> None:
@@ -109,6 +115,9 @@ def align_wav(
     """Align ``transcript`` to an already decoded mono 16 kHz WAV (``level="word"`` adds word times)."""
     if level not in LEVELS:
         raise AlignmentError(f"level {level!r} is not one of {', '.join(LEVELS)}")
+    report = progress
+    if level == "word":  # the words take about as long again: the sentences are the first part of "align"
+        progress = _scaled(report, "align", WORDS_SHARE)
     _check_fits(transcript, duration)
     wav = Path(wav_path)
     progress("analyse", 0.0)
@@ -133,14 +142,14 @@ def align_wav(
     if fit is not None and fit < match.MIN_MATCH:
         segments = quality.mismatched(segments)
     elif level == "word":
-        progress("align", 0.97)
-        segments = words.add_words(wav, segments, options)
+        segments = words.add_words(wav, segments, options,
+                                   progress=lambda f: report("align", WORDS_SHARE + (1 - WORDS_SHARE) * f))
     timed = [c for c in checked if c]
     if span:
         coverage = Coverage(*span, located=True)
     else:
         coverage = Coverage(timed[0][0][0], timed[-1][-1][1]) if timed else None
-    progress("align", 1.0)
+    report("align", 1.0)
     return SyncMap(
         duration=ms(duration),
         speakers=transcript.speakers,

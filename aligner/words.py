@@ -1,15 +1,18 @@
 """Word times inside aligned sentences (``--level word``): aeneas again, one word per fragment.
 
 The sentence times are already known, so each sentence is aligned again on its own audio, one word per
-fragment, and its words are kept inside it. (Aligning several sentences per run is faster but let the
-words drift across sentence edges: p95 word-start error 697 ms for 60 s runs against 407 ms per
-sentence, bench/accuracy.py --level word.) A word is a display token (``"$5,"`` stays one word on screen)
-read as the TTS would read it; tokens with nothing to say (a dash, an inline cue) join the word before.
+fragment, and its words are kept inside it. Aligning several sentences per run is faster but lets the
+words drift across sentence edges: p95 word-start error 697 ms for 60 s runs against 407 ms per sentence
+(bench/accuracy.py --level word --cases clean1,clean3,noise15,mp3_48k).
+
+A word is a display token (``"$5,"`` stays one word on screen) read as the TTS would read it; tokens with
+nothing to say (a dash, an inline cue) join the word before.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,11 +42,15 @@ def split_words(text: str) -> list[tuple[str, str]]:
     return [(shown, said) for shown, said in out]
 
 
-def add_words(wav_path: Path, segments: list[Segment], options: engine.EngineOptions) -> list[Segment]:
-    """``segments`` with word children under every timed sentence."""
+def add_words(wav_path: Path, segments: list[Segment], options: engine.EngineOptions,
+              progress: Callable[[float], None] = lambda f: None) -> list[Segment]:
+    """``segments`` with word children under every timed sentence; ``progress`` gets the share done."""
     sentences = [c for s in segments if s.kind == "turn" for c in s.children
                  if c.start is not None and c.end is not None and c.end > c.start and split_words(c.text)]
-    words = {s.id: _align_sentence(wav_path, s, options) for s in sentences}
+    words = {}
+    for k, sentence in enumerate(sentences, start=1):
+        words[sentence.id] = _align_sentence(wav_path, sentence, options)
+        progress(k / len(sentences))
     return [
         replace(s, children=tuple(replace(c, children=words.get(c.id, ())) for c in s.children))
         if s.kind == "turn" else s

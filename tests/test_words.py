@@ -68,7 +68,11 @@ def test_pipeline_adds_words_only_at_word_level(tmp_path: Path) -> None:
     synth.build([(spk, voice, text) for spk, voice, text in TURNS], tmp_path / "show.wav")
     (tmp_path / "show.txt").write_text("\n\n".join(f"{spk}: {text}" for spk, _, text in TURNS) + "\n")
     transcript = load_transcript(tmp_path / "show.txt")
-    worded = pipeline.align(tmp_path / "show.wav", transcript, level="word").to_dict()
+    seen: list[tuple[str, float]] = []
+    worded = pipeline.align(tmp_path / "show.wav", transcript, level="word",
+                            progress=lambda stage, f: seen.append((stage, f))).to_dict()
+    align = [f for stage, f in seen if stage == "align"]
+    assert align == sorted(align) and align[-1] == 1.0 and any(0.5 < f < 1.0 for f in align)  # words move it too
     first_sentence = worded["segments"][0]["children"][0]
     assert [w["text"] for w in first_sentence["children"]] == ["The", "council", "met", "on", "Tuesday."]
     plain = pipeline.align(tmp_path / "show.wav", transcript).to_dict()
