@@ -13,7 +13,7 @@ from .audio import SAMPLE_RATE, read_frames
 FRAME = 0.010  # seconds per analysis frame
 MIN_PAUSE = 0.15  # shorter quiet runs are stops and gaps inside words, not pauses
 SOFT_DB = 3.0  # a frame this far above the noise floor may be the quiet edge of a word
-MAX_SOFT_EDGE = 0.25  # how far a word's quiet onset or decay may reach beyond its loud part
+MAX_SOFT_EDGE = 0.15  # how far a word's quiet onset or decay may reach beyond its loud part (0.25 took breaths)
 # A sound under BLIP long, parted from the rest of a turn by BLIP_GAP of quiet (DOUBTFUL_GAP when the VAD
 # is unsure of it: mean under WORD_VOICE), is a noise or a music hit, not the turn's first or last word.
 BLIP = 1.5
