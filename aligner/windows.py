@@ -32,6 +32,7 @@ COARSE_MARGIN = 60.0  # DTW band of the coarse pass, s: at 30 s, a 60-min show d
 CONTEXT = 4  # turns on either side of a window aligned with it (and kept by the neighbouring window)
 MARGIN = 30.0  # seconds of audio beyond the coarse times of those turns, for the coarse pass's errors
 MAX_WORKERS = 2  # windows aligned at once, each in its own process (memory grows with each)
+TIMEOUT_BASE, TIMEOUT_PER_SECOND = 120.0, 1.0  # a window worker is stopped after this (a window takes seconds)
 MIN_SPLICE_GAIN = 0.03  # splice out non-speech only when it removes at least this share of the audio
 
 Progress = Callable[[float], None]
@@ -120,7 +121,14 @@ def _run_all(calls: list[tuple]) -> Iterator[list[tuple[float, float]]]:
 
 
 def _in_subprocess(call: tuple) -> list[tuple[float, float]]:
-    proc = subprocess.run([sys.executable, "-m", __name__], input=pickle.dumps(call), capture_output=True)
+    lo, hi = call[4]
+    limit = TIMEOUT_BASE + TIMEOUT_PER_SECOND * (hi - lo)
+    try:
+        proc = subprocess.run([sys.executable, "-m", __name__], input=pickle.dumps(call), capture_output=True,
+                              timeout=limit)
+    except subprocess.TimeoutExpired:
+        raise AlignmentError(f"aligning {hi - lo:.0f} s of audio took over {limit:.0f} s and was stopped; "
+                             "the machine may be overloaded, or eSpeak hung: try the job again") from None
     if proc.returncode != 0:
         raise AlignmentError(f"a window's alignment failed: {proc.stderr.decode(errors='replace')[-500:]}")
     result = pickle.loads(proc.stdout)

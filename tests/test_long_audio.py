@@ -72,3 +72,15 @@ def test_twenty_minutes_align_in_windows_under_one_gigabyte(long_show) -> None:
     assert len(errors) == len(truth)
     # the pin is memory; accuracy is checked loosely (one line per block lands ~1.25 s late here, see the notes)
     assert np.median(errors) < 0.1 and (errors < 1.5).mean() > 0.95
+
+
+def test_a_window_worker_that_overruns_is_stopped_with_a_clear_error(long_show, monkeypatch) -> None:
+    from aligner.errors import AlignmentError
+    from aligner.speech import profile
+
+    audio, text, _ = long_show
+    monkeypatch.setattr(windows, "TIMEOUT_BASE", 0.05)
+    monkeypatch.setattr(windows, "TIMEOUT_PER_SECOND", 0.0)
+    call = (audio, profile(audio), ["Here is part one of zero."], windows.engine.EngineOptions(), (0.0, 30.0))
+    with pytest.raises(AlignmentError, match="was stopped"):
+        windows._in_subprocess(call)
