@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import engine, speech
+from . import engine, match, speech
 
 POOL = 4  # MFCC frames (40 ms) per coarse frame: 160 ms
 TRIGGER_RATIO = 1.8  # voiced time / eSpeak time above this: the text cannot fill the audio
@@ -51,7 +51,7 @@ def locate(
     spans = engine.synthesize(texts, tts, language)
     if voiced <= TRIGGER_RATIO * spans[-1][1]:
         return None
-    query = _features(engine.mfcc(tts), None)
+    query = _tts_features(engine.mfcc(tts))
     times, ref = _recording(wav_path, found)
     if len(query) < 8 or len(ref) < len(query):
         return None
@@ -70,20 +70,12 @@ def locate(
                     confidence=confidence)
 
 
-def _pool(m: np.ndarray) -> np.ndarray:
+def _tts_features(m: np.ndarray) -> np.ndarray:
+    """Coarse features of the eSpeak rendering, its silent frames (by c0) dropped."""
     n = len(m) // POOL
-    return m[: n * POOL].reshape(n, POOL, m.shape[1]).mean(axis=1)
-
-
-def _features(m: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
-    """Coarse, cepstral-mean-and-variance-normalised MFCCs without c0, unit length per frame."""
-    x = _pool(m)
-    energy = x[:, 0]
-    if keep is None:  # the TTS: drop its silent frames
-        keep = energy > np.percentile(energy, 5) + 0.25 * (np.percentile(energy, 95) - np.percentile(energy, 5))
-    x = x[keep[: len(x)], 1:]
-    x = x - x.mean(axis=0)
-    return (x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-9)).astype(np.float32)
+    energy = m[: n * POOL, 0].reshape(n, POOL).mean(axis=1)
+    keep = energy > np.percentile(energy, 5) + 0.25 * (np.percentile(energy, 95) - np.percentile(energy, 5))
+    return match.features(m, POOL, keep)
 
 
 def _recording(wav_path: str | os.PathLike[str], found: speech.SpeechProfile) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +88,7 @@ def _recording(wav_path: str | os.PathLike[str], found: speech.SpeechProfile) ->
     v = voice[: n * per]
     v = np.concatenate([v, np.zeros(n * per - len(v), dtype=bool)]).reshape(n, per).mean(axis=1) >= 0.5
     times = np.flatnonzero(v) * step
-    return times, _features(m, v)
+    return times, match.features(m, POOL, v)
 
 
 def subsequence_dtw(query: np.ndarray, ref: np.ndarray, chunks: int = 1) -> tuple[np.ndarray, np.ndarray]:

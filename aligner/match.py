@@ -35,15 +35,17 @@ def sample(n: int) -> list[int]:
     return sorted(set(np.linspace(0, n - 1, min(n, SAMPLE)).round().astype(int).tolist())) if n else []
 
 
-def _features(m: np.ndarray) -> np.ndarray:
-    """Cepstra without c0, pooled, mean- and scale-normalised per sequence."""
-    m = m[:, 1:]
-    n = len(m) // POOL
-    if n == 0:
-        return np.zeros((0, m.shape[1]), dtype=np.float32)
-    x = m[: n * POOL].reshape(n, POOL, -1).mean(axis=1)
+def features(m: np.ndarray, pool: int = POOL, keep: np.ndarray | None = None) -> np.ndarray:
+    """MFCCs as compared here and by the locator: ``pool`` frames averaged, only the pooled frames ``keep``
+    marks (default: all), c0 dropped, mean-normalised per sequence and unit length per frame."""
+    n = len(m) // pool
+    x = m[: n * pool].reshape(n, pool, -1).mean(axis=1)[:, 1:]
+    if keep is not None:
+        x = x[keep[: len(x)]]
+    if len(x) == 0:
+        return np.zeros((0, m.shape[1] - 1), dtype=np.float32)
     x = x - x.mean(axis=0)
-    return x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-6)
+    return (x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-6)).astype(np.float32)
 
 
 def dtw_cost(a: np.ndarray, b: np.ndarray) -> float:
@@ -95,7 +97,7 @@ class Comparer:
             out.setsampwidth(2)
             out.setframerate(SAMPLE_RATE)
             out.writeframes(samples.tobytes())
-        return _features(engine.mfcc(path))
+        return features(engine.mfcc(path))
 
     def text(self, i: int, seconds: float | None = None) -> np.ndarray:
         """Features of text ``i``'s eSpeak rendering (its first ``seconds`` only, if given)."""
