@@ -45,12 +45,12 @@ def split_words(text: str) -> list[tuple[str, str]]:
 def add_words(wav_path: Path, segments: list[Segment], options: engine.EngineOptions,
               progress: Callable[[float], None] = lambda f: None) -> list[Segment]:
     """``segments`` with word children under every timed sentence; ``progress`` gets the share done."""
-    sentences = [c for s in segments if s.kind == "turn" for c in s.children
-                 if c.start is not None and c.end is not None and c.end > c.start and split_words(c.text)]
+    todo = [(c, ws) for s in segments if s.kind == "turn" for c in s.children
+            if c.start is not None and c.end is not None and c.end > c.start and (ws := split_words(c.text))]
     words = {}
-    for k, sentence in enumerate(sentences, start=1):
-        words[sentence.id] = _align_sentence(wav_path, sentence, options)
-        progress(k / len(sentences))
+    for k, (sentence, ws) in enumerate(todo, start=1):
+        words[sentence.id] = _align_sentence(wav_path, sentence, ws, options)
+        progress(k / len(todo))
     return [
         replace(s, children=tuple(replace(c, children=words.get(c.id, ())) for c in s.children))
         if s.kind == "turn" else s
@@ -58,8 +58,8 @@ def add_words(wav_path: Path, segments: list[Segment], options: engine.EngineOpt
     ]
 
 
-def _align_sentence(wav_path: Path, sentence: Segment, options: engine.EngineOptions) -> tuple[Segment, ...]:
-    ws = split_words(sentence.text)
+def _align_sentence(wav_path: Path, sentence: Segment, ws: list[tuple[str, str]],
+                    options: engine.EngineOptions) -> tuple[Segment, ...]:
     with tempfile.TemporaryDirectory(prefix="seekline-words-") as work:
         cut = Path(work) / "sentence.wav"
         timemap = splice(wav_path, [(max(0.0, sentence.start - PAD), sentence.end + PAD)], cut)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from synth import SR, speak, tone
 
 from aligner import audio, vad
 from aligner.speech import VOICE_THRESHOLD
-from tests.synth import SR, speak, tone
 
 
 @pytest.fixture(scope="module")
