@@ -2,9 +2,10 @@
 
 A turn that is in the transcript but not in the audio still gets a span from the aligner: it takes
 its neighbours' speech, and they are squeezed or start mid-word. The signs are measurable: the turn
-is spoken impossibly fast, or the next turn starts inside speech. Each such suspect is tested by
-aligning its neighbourhood again without it; if the neighbours then fit their audio clearly better
-(or, for an impossibly fast suspect, no worse), the suspect was not aired.
+is spoken impossibly fast, the next turn starts inside speech, or the turn's own evidence is weak
+(low confidence: it lies over pauses or music). Each such suspect is tested by aligning its
+neighbourhood again without it; if the neighbours then fit their audio clearly better (or no worse,
+when the suspect's own evidence is against it), the suspect was not aired.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from .speech import SpeechProfile
 Times = list[tuple[float, float]]
 
 REACH = 2  # turns on each side realigned with the suspect
-MIN_GAIN = 0.12  # mean confidence the neighbours must gain without the suspect
-NO_HARM = 0.02  # ...or at most lose, when the suspect is itself spoken impossibly fast
+MIN_GAIN = 0.3  # confidence the neighbours must gain in all without the suspect (one turn set right: ~0.5)
+NO_HARM = 0.08  # ...or at most lose in all, when the suspect's own evidence is against it:
+FAINT = 0.3  # its confidence is below this, or it is spoken impossibly fast
 SUSPECT_ONSET = 0.2  # a next turn starting this far inside speech points at its predecessor
 
 
@@ -45,8 +47,10 @@ def find_unaired(
     rates = quality.median_rates(segs, found)
     evidence = [quality.evidence(s, found, rates.get(s.speaker) or rates.get(None)) for s in segs]
     too_fast = {i for i, ev in enumerate(evidence) if ev.rate is not None and ev.rate > quality.RATE_OUTLIER}
-    suspects = set(too_fast)
+    doubtful = too_fast | {i for i, ev in enumerate(evidence) if ev.confidence() < FAINT}
+    suspects = set(doubtful)
     suspects |= {i - 1 for i, ev in enumerate(evidence) if i > 0 and ev.onset < SUSPECT_ONSET}
+    suspects |= {i for i, ev in enumerate(evidence) if ev.confidence() < quality.LOW_CONFIDENCE}
     n = len(turns)
     for c in sorted(suspects):
         if result[c] is None:
@@ -64,9 +68,9 @@ def find_unaired(
             trial[i], flat = flat[: len(texts[i])], flat[len(texts[i]):]
         old = [_confidence(s, found, rates) for s in _segments([turns[i] for i in keep], [result[i] for i in keep])]
         new = [_confidence(s, found, rates) for s in _segments([turns[i] for i in keep], [trial[i] for i in keep])]
-        gain = sum(new) / len(new) - sum(old) / len(old)
-        # removing it must help the neighbours, or (when it is itself far too fast to be real) not hurt them
-        if gain >= MIN_GAIN or (c in too_fast and gain >= -NO_HARM):
+        gain = sum(new) - sum(old)
+        # removing it must help the neighbours, or (when its own evidence is against it) not hurt them
+        if gain >= MIN_GAIN or (c in doubtful and gain >= -NO_HARM):
             result[c] = None
             for i in keep:
                 result[i] = trial[i]
