@@ -26,10 +26,12 @@ VOICE_THRESHOLD = 0.5  # VAD probability above which a window is speech
 VOICE_REACH = 0.08  # loud frames this close to VAD speech count as speech (the VAD is coarse)
 MUSIC_DB = 12.0  # non-speech this far above the noise floor is music (or other sound), not silence
 VOICE_SMOOTH = 0.30  # VAD probabilities are averaged over this long, so music blips drop out
-LEAD_MAX = 1.0  # how far before its first word a clip's own room tone or crowd may reach
+LEAD_MAX = 1.5  # how far before its first word a clip's own room tone or crowd may reach
 AMBIENCE_DB = 40.0  # room tone is at most this far below the speech right after it...
 ABOVE_GAP_DB = 3.0  # ...and this far above the quiet before it...
-CUT_DB = 5.0  # ...which it steps out of at once: by this much within 30 ms
+CUT_DB = 5.0  # ...which it steps out of at once: by this much within 30 ms...
+AMBIENT_SHARE = 0.8  # ...and stays above for this share of the lead-in (it may pause, as a crowd or a noisy
+LOUD_AMBIENCE_DB = 10.0  # room does, when this far above the gap; a fainter room tone must run unbroken)
 MIN_LEAD = 0.30  # shorter lead-ins are a breath or the rise of the first word, not room tone
 SMOOTH = 5  # frames of level averaged when looking for room tone
 LEAD_REF = 3.0  # seconds of speech after the start that set its loudness
@@ -138,20 +140,24 @@ class SpeechProfile:
         """Where a clip cut in before ``start`` begins: its room tone or crowd, stepping out of a quieter gap.
 
         A soundbite edited in starts with a second of its own ambience; playback should start with it,
-        not clip it. Returns ``start`` when there is no such step (continuous room tone, noise, music).
+        not clip it. The ambience may dip for a moment (a pause in the clip) but is mostly above the
+        gap's level. Returns ``start`` when there is no such step (continuous room tone, noise, music).
         """
         a, lo = self.frame(start), self.frame(max(earliest, start - LEAD_MAX))
         if a - lo < 2 * SMOOTH or a >= len(self.db):
             return start
         level = np.convolve(np.pad(self.db[lo:a], SMOOTH // 2, mode="edge"), np.ones(SMOOTH) / SMOOTH, mode="valid")
-        gap = float(level.min())
-        floor = max(float(self.db[a:a + int(LEAD_REF / FRAME)].max()) - AMBIENCE_DB, gap + ABOVE_GAP_DB)
-        k = a - lo
-        while k > 0 and level[k - 1] > floor:
-            k -= 1
-        if (a - lo - k) * FRAME < MIN_LEAD or not self._cut_at(lo + k):  # no room tone, or it faded in
-            return start
-        return (lo + k) * FRAME
+        floor = max(float(self.db[a:a + int(LEAD_REF / FRAME)].max()) - AMBIENCE_DB, float(level.min()) + ABOVE_GAP_DB)
+        above = level > floor
+        loud = float(level.min()) + LOUD_AMBIENCE_DB
+        # the latest cut: quiet just before it, ambience from it to the start, long enough
+        for k in range(a - lo - int(MIN_LEAD / FRAME), 0, -1):
+            if above[k - 1] or not above[k] or not self._cut_at(lo + k):
+                continue
+            share = float(above[k:].mean())
+            if share == 1.0 or (share >= AMBIENT_SHARE and float(np.median(level[k:])) >= loud):
+                return (lo + k) * FRAME
+        return start
 
     def _cut_at(self, i: int) -> bool:
         """Whether the level steps up by CUT_DB within a few frames of frame ``i`` (an edit, not a fade)."""
