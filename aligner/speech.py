@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,29 +141,44 @@ class SpeechProfile:
         """Where a clip cut in before ``start`` begins: its room tone or crowd, stepping out of a quieter gap.
 
         A soundbite edited in starts with a second of its own ambience; playback should start with it,
-        not clip it. The ambience may dip for a moment (a pause in the clip) but is mostly above the
-        gap's level. Returns ``start`` when there is no such step (continuous room tone, noise, music).
+        not clip it. Returns ``start`` when there is no such step (continuous room tone, noise, music).
         """
         a, lo = self.frame(start), self.frame(max(earliest, start - LEAD_MAX))
         if a - lo < 2 * SMOOTH or a >= len(self.db):
             return start
-        level = np.convolve(np.pad(self.db[lo:a], SMOOTH // 2, mode="edge"), np.ones(SMOOTH) / SMOOTH, mode="valid")
-        floor = max(float(self.db[a:a + int(LEAD_REF / FRAME)].max()) - AMBIENCE_DB, float(level.min()) + ABOVE_GAP_DB)
+        ref = float(self.db[a:a + int(LEAD_REF / FRAME)].max())
+        k = self._ambience(self.db[lo:a], ref, lambda k: self._cut_at(lo + k))
+        return start if k is None else (lo + k) * FRAME
+
+    def lead_out(self, end: float, latest: float) -> float:
+        """Where a clip cut out after ``end`` stops: its room tone, stepping down into a quieter gap (see
+        :meth:`lead_in`); ``end`` when there is none."""
+        b, hi = self.frame(end), self.frame(min(latest, end + LEAD_MAX))
+        if hi - b < 2 * SMOOTH or b < 1:
+            return end
+        ref = float(self.db[max(0, b - int(LEAD_REF / FRAME)):b].max())
+        k = self._ambience(self.db[b:hi][::-1], ref, lambda k: self._cut_at(hi - k, down=True))
+        return end if k is None else (hi - k) * FRAME
+
+    def _ambience(self, db: np.ndarray, ref: float, cut_at: Callable[[int], bool]) -> int | None:
+        """Where a clip's ambience begins in ``db``, frames ordered from a gap up to a word ``ref`` dB loud:
+        the latest cut (``cut_at``) with quiet just before it and ambience from it to the word."""
+        level = np.convolve(np.pad(db, SMOOTH // 2, mode="edge"), np.ones(SMOOTH) / SMOOTH, mode="valid")
+        floor = max(ref - AMBIENCE_DB, float(level.min()) + ABOVE_GAP_DB)
         above = level > floor
         loud = float(level.min()) + LOUD_AMBIENCE_DB
-        # the latest cut: quiet just before it, ambience from it to the start, long enough
-        for k in range(a - lo - int(MIN_LEAD / FRAME), 0, -1):
-            if above[k - 1] or not above[k] or not self._cut_at(lo + k):
+        for k in range(len(level) - int(MIN_LEAD / FRAME), 0, -1):
+            if above[k - 1] or not above[k] or not cut_at(k):
                 continue
             share = float(above[k:].mean())
             if share == 1.0 or (share >= AMBIENT_SHARE and float(np.median(level[k:])) >= loud):
-                return (lo + k) * FRAME
-        return start
+                return k
+        return None
 
-    def _cut_at(self, i: int) -> bool:
-        """Whether the level steps up by CUT_DB within a few frames of frame ``i`` (an edit, not a fade)."""
-        db = self.db
-        steps = [db[j:j + 3].mean() - db[j - 3:j].mean() for j in range(max(i - 2, 3), min(i + 3, len(db) - 3))]
+    def _cut_at(self, i: int, down: bool = False) -> bool:
+        """Whether the level steps up (or ``down``) by CUT_DB within a few frames of frame ``i`` (an edit, not a fade)."""
+        db, sign = self.db, -1.0 if down else 1.0
+        steps = [sign * (db[j:j + 3].mean() - db[j - 3:j].mean()) for j in range(max(i - 2, 3), min(i + 3, len(db) - 3))]
         return bool(steps) and max(steps) >= CUT_DB
 
     def voiced_fraction(self, start: float, end: float) -> float:

@@ -58,7 +58,9 @@ def align_span(
     for a, b in raw:
         start, end = found.snap(timemap.to_source(a), timemap.to_source(b, is_end=True))
         times.append((found.lead_in(start, times[-1][1] if times else lo), end))
-    return times
+    # a clip's own room tone after its last word belongs to it too, up to where the next one starts
+    nexts = [s for s, _ in times[1:]] + [hi]
+    return [(s, found.lead_out(e, n)) for (s, e), n in zip(times, nexts, strict=True)]
 
 
 def align_sentences(

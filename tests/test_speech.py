@@ -36,6 +36,34 @@ def test_no_lead_in_without_a_cut_into_room_tone(parts: list[tuple[float, float]
     assert profile(*parts).lead_in(start, 0.0) == pytest.approx(start)
 
 
+def test_a_noisy_room_may_pause_before_the_first_word() -> None:
+    found = profile((2.0, QUIET), (0.8, -30.0), (0.1, QUIET), (2.0, LOUD))
+    assert found.lead_in(2.9, 0.0) == pytest.approx(2.0, abs=1.5 * FRAME)
+
+
+def test_a_faint_room_tone_that_pauses_is_not_a_lead_in() -> None:
+    found = profile((2.0, QUIET), (0.3, -66.0), (0.1, QUIET), (2.0, LOUD))  # 4 dB over the gap, then silence
+    assert found.lead_in(2.4, 0.0) == pytest.approx(2.4)
+
+
+def test_a_lead_in_stops_at_the_gap_before_its_clip() -> None:  # not at an earlier clip's tail
+    found = profile((2.0, LOUD), (0.5, -40.0), (0.1, QUIET), (0.6, ROOM), (2.0, LOUD))
+    assert found.lead_in(3.2, 2.0) == pytest.approx(2.6)
+
+
+def test_clip_cut_out_ends_with_its_room_tone() -> None:
+    found = profile((2.0, LOUD), (0.6, ROOM), (2.0, QUIET), (2.0, LOUD))
+    assert found.lead_out(2.0, 4.6) == pytest.approx(2.6)
+
+
+@pytest.mark.parametrize("parts", [
+    [(2.0, LOUD), (2.0, ROOM)],  # room tone running on: no cut
+    [(2.0, LOUD), (0.5, QUIET), (1.0, ROOM), (2.0, QUIET)],  # a sound after a pause is not this clip's tail
+])
+def test_no_lead_out_without_a_cut_after_the_last_word(parts: list[tuple[float, float]]) -> None:
+    assert profile(*parts).lead_out(2.0, 4.0) == pytest.approx(2.0)
+
+
 def test_faded_in_music_is_not_room_tone() -> None:
     found = profile((2.0, QUIET), *[(0.05, level) for level in np.linspace(QUIET, ROOM, 10)], (0.2, ROOM), (2.0, LOUD))
     assert found.lead_in(2.7, 0.0) == pytest.approx(2.7)
