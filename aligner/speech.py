@@ -21,18 +21,20 @@ BLIP = 1.5
 BLIP_GAP = 3.0
 DOUBTFUL_GAP = 1.0
 WORD_VOICE = 0.8
+MUSIC_VOICE = 0.6  # sounds the VAD mostly rejects, MUSIC_MIN long in all (music with singing), are not a
+MUSIC_MIN = 1.0  # turn's first or last sounds when one it is sure of (WORD_VOICE) comes after (or before) them
 JOIN_GAP = 0.3  # speech runs closer than this are one sound (a music hit may come in a few bursts)
 LOOKBACK = 0.30  # a start found inside speech moves back to an onset at most this far before it
 VOICE_THRESHOLD = 0.5  # VAD probability above which a window is speech
 VOICE_REACH = 0.08  # loud frames this close to VAD speech count as speech (the VAD is coarse)
 MUSIC_DB = 12.0  # non-speech this far above the noise floor is music (or other sound), not silence
 VOICE_SMOOTH = 0.30  # VAD probabilities are averaged over this long, so music blips drop out
-LEAD_MAX = 1.5  # how far before its first word a clip's own room tone or crowd may reach
-AMBIENCE_DB = 40.0  # room tone is at most this far below the speech right after it...
-ABOVE_GAP_DB = 3.0  # ...and this far above the quiet before it...
-CUT_DB = 5.0  # ...which it steps out of at once: by this much within 30 ms...
-AMBIENT_SHARE = 0.8  # ...and stays above for this share of the lead-in (it may pause, as a crowd or a noisy
-LOUD_AMBIENCE_DB = 10.0  # room does, when this far above the gap; a fainter room tone must run unbroken)
+LEAD_MAX = 1.5  # how far before its first word (or after its last) a clip's own room tone or crowd may reach
+AMBIENCE_DB = 40.0  # room tone is at most this far below the speech next to it...
+ABOVE_GAP_DB = 3.0  # ...and this far above the quiet gap beyond it...
+CUT_DB = 5.0  # ...which it steps out of at once: by this much within 30 ms;
+LOUD_AMBIENCE_DB = 10.0  # room tone this far above the gap (a crowd, a noisy room) may pause for up to
+LEAD_DIP = 0.15  # this long; a fainter one must run unbroken
 MIN_LEAD = 0.30  # shorter lead-ins are a breath or the rise of the first word, not room tone
 SMOOTH = 5  # frames of level averaged when looking for room tone
 LEAD_REF = 3.0  # seconds of speech after the start that set its loudness
@@ -72,7 +74,7 @@ class SpeechProfile:
                 new_a = a + int(ahead[0]) + int(after[0]) if after.size else a
         else:
             new_a = a + int(inside[0])
-        new_a = self._past_blips(new_a, b)
+        new_a = self._past_music(self._past_blips(new_a, b), b)
         if not self.speech[b - 1]:
             new_b = self._before_blips(new_a, a + int(inside[-1]) + 1)
         else:  # ended inside speech that began just before (the next word): back to the offset before it
@@ -80,6 +82,7 @@ class SpeechProfile:
             quiet = np.flatnonzero(~self.speech[lo:b])
             earlier = np.flatnonzero(self.speech[a:lo + int(quiet[-1])]) if quiet.size else quiet
             new_b = a + int(earlier[-1]) + 1 if earlier.size else b
+        new_b = self._before_music(new_a, new_b)
         # widen over the soft onset and decay of the first and last words
         stop = max(0, new_a - int(MAX_SOFT_EDGE / FRAME))
         while new_a > stop and self.soft[new_a - 1] and not self.speech[new_a - 1]:
@@ -110,6 +113,44 @@ class SpeechProfile:
             if nxt[0] * FRAME >= JOIN_GAP:
                 return e, e + int(nxt[0])
             e += int(nxt[0])
+
+    def _sound_to(self, a: int, j: int) -> tuple[int, int | None]:
+        """To speech frame ``j - 1``: where its sound starts (runs joined across pauses under JOIN_GAP) and
+        where the speech before it ends (``None``: not after frame ``a``); see :meth:`_sound_from`."""
+        s = j
+        while True:
+            s = s - int(np.argmin(self.speech[a:s][::-1])) if not self.speech[a:s].all() else a
+            before = np.flatnonzero(self.speech[a:s])
+            if not before.size:
+                return s, None
+            prev_end = a + int(before[-1]) + 1
+            if (s - prev_end) * FRAME >= JOIN_GAP:
+                return s, prev_end
+            s = prev_end
+
+    def _past_music(self, i: int, b: int) -> int:
+        """The first sound from frame ``i`` on that the VAD does not mostly reject (see MUSIC_VOICE)."""
+        j, doubtful = i, 0
+        while True:
+            end, nxt = self._sound_from(j, b)
+            voice = float(self.voice[j:end].mean())
+            if voice >= MUSIC_VOICE:
+                return j if doubtful * FRAME >= MUSIC_MIN and voice >= WORD_VOICE else i
+            if nxt is None:
+                return i
+            j, doubtful = nxt, doubtful + end - j
+
+    def _before_music(self, a: int, j: int) -> int:
+        """The last sound up to frame ``j`` that the VAD does not mostly reject (see MUSIC_VOICE)."""
+        k, doubtful = j, 0
+        while True:
+            start, prev = self._sound_to(a, k)
+            voice = float(self.voice[start:k].mean())
+            if voice >= MUSIC_VOICE:
+                return k if doubtful * FRAME >= MUSIC_MIN and voice >= WORD_VOICE else j
+            if prev is None:
+                return j
+            k, doubtful = prev, doubtful + k - start
 
     def _before_blips(self, a: int, j: int) -> int:
         """The last offset after frame ``a`` and up to frame ``j`` that does not end a blip (see BLIP)."""
@@ -170,8 +211,8 @@ class SpeechProfile:
         for k in range(len(level) - int(MIN_LEAD / FRAME), 0, -1):
             if above[k - 1] or not above[k] or not cut_at(k):
                 continue
-            share = float(above[k:].mean())
-            if share == 1.0 or (share >= AMBIENT_SHARE and float(np.median(level[k:])) >= loud):
+            dips = [e - s for s, e in mask_runs(~above[k:])]
+            if not dips or (float(np.median(level[k:])) >= loud and max(dips) * FRAME <= LEAD_DIP):
                 return k
         return None
 

@@ -37,7 +37,7 @@ def test_no_lead_in_without_a_cut_into_room_tone(parts: list[tuple[float, float]
 
 
 def test_a_noisy_room_may_pause_before_the_first_word() -> None:
-    found = profile((2.0, QUIET), (0.8, -30.0), (0.1, QUIET), (2.0, LOUD))
+    found = profile((2.0, QUIET), (0.8, -35.0), (0.1, QUIET), (2.0, LOUD))
     assert found.lead_in(2.9, 0.0) == pytest.approx(2.0, abs=1.5 * FRAME)
 
 
@@ -116,3 +116,20 @@ def test_a_music_hit_in_bursts_is_one_sound() -> None:
     found = profile((1.0, QUIET), (0.4, LOUD), (0.1, QUIET), (0.4, LOUD), (2.0, QUIET), (3.0, LOUD),
                     voice=[0.0, 0.6, 0.0, 0.6, 0.0, 1.0])
     assert found.starts_with_doubtful_blip(1.0, 7.0)
+
+
+@pytest.mark.parametrize(("song", "skipped"), [
+    ([(2.0, LOUD), (0.5, QUIET), (1.5, LOUD)], True),  # a song the VAD half believes, in phrases
+    ([(0.4, LOUD)], False),  # a short doubtful sound (the first word of a noisy clip)
+])
+def test_start_skips_singing_the_vad_doubts(song: list[tuple[float, float]], skipped: bool) -> None:
+    parts = [(1.0, QUIET), *song, (0.5, QUIET), (3.0, LOUD)]
+    voice = [0.0, *[0.45 if level == LOUD else 0.0 for _, level in song], 0.0, 1.0]
+    speech_at = 1.0 + sum(sec for sec, _ in song) + 0.5
+    start, _ = profile(*parts, voice=voice).snap(1.0, speech_at + 3.0)
+    assert start == pytest.approx(speech_at if skipped else 1.0)
+
+
+def test_end_stops_before_singing_the_vad_doubts() -> None:
+    found = profile((3.0, LOUD), (0.5, QUIET), (2.5, LOUD), (1.0, QUIET), voice=[1.0, 0.0, 0.45, 0.0])
+    assert found.snap(0.0, 6.5)[1] == pytest.approx(3.0)
