@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sys
 import tempfile
+import wave
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,6 +43,29 @@ class EngineOptions:
     nonspeech_min: float | None = 0.3
     head_max: float | None = None
     frame_step: float = 0.040
+
+
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """eSpeak's rendering of some texts, in order, in one WAV: each text's ``(start, end)`` in it, seconds.
+
+    A recording's text is synthesised once, while its audio is decoded, for the story locator and for
+    the coarse pass, which joins it by turns.
+    """
+
+    wav: Path
+    spans: tuple[tuple[float, float], ...]
+
+    def joined(self, sizes: Sequence[int]) -> Rendering:
+        """The same audio, with each run of ``sizes[k]`` consecutive texts as one text."""
+        ends = np.cumsum(sizes).tolist()
+        return Rendering(self.wav, tuple((self.spans[e - n][0], self.spans[e - 1][1])
+                                         for n, e in zip(sizes, ends, strict=True)))
+
+
+def render(texts: Sequence[str], out_wav: str | os.PathLike[str], language: str = "eng") -> Rendering:
+    """:func:`synthesize` ``texts`` into ``out_wav``, kept for aligning them later."""
+    return Rendering(Path(out_wav), tuple(synthesize(texts, out_wav, language)))
 
 
 def _task_config(options: EngineOptions) -> str:
@@ -89,12 +115,27 @@ def _streaming_task_class() -> type:
     Stock aeneas converts every input with ffmpeg again and holds all its samples as float64 in RAM
     (1.4 GB for 3 hours, the same again for the synthesised speech); this keeps only the MFCCs.
     """
+    import aeneas.globalfunctions as gf
     from aeneas.audiofilemfcc import AudioFileMFCC
+    from aeneas.exacttiming import TimeValue
     from aeneas.executetask import ExecuteTask
 
     from .audio import SAMPLE_RATE, AudioInfo, decode
 
     class StreamingExecuteTask(ExecuteTask):
+        rendering: Rendering | None = None  # the texts already synthesised, if they were
+
+        def _synthesize(self, text_file):  # noqa: ANN001, ANN202
+            if self.rendering is None:
+                return super()._synthesize(text_file)
+            handler, path = gf.tmp_file(suffix=".wav", root=self.rconf["tmp_path"])
+            shutil.copyfile(self.rendering.wav, path)  # aeneas deletes it once read
+            with wave.open(path, "rb") as w:
+                audio_format = ("pcm_s16le", w.getnchannels(), w.getframerate())
+            anchors = [[TimeValue(f"{a:.3f}"), f.identifier, f.text]
+                       for (a, _), f in zip(self.rendering.spans, text_file.fragments, strict=True)]
+            return handler, path, anchors, audio_format
+
         def _extract_mfcc(self, file_path=None, file_format=None, audio_file=None):  # noqa: ANN001, ANN202
             if file_path is None or self.rconf.mmn:
                 return super()._extract_mfcc(file_path, file_format, audio_file)
@@ -119,8 +160,11 @@ def align_fragments(
     wav_path: str | os.PathLike[str],
     texts: Sequence[str],
     options: EngineOptions | None = None,
+    rendering: Rendering | None = None,
 ) -> list[tuple[float, float]]:
     """Align ``texts`` (in order, each non-empty) to the audio; one ``(start, end)`` per text.
+
+    :param rendering: ``texts`` already synthesised (see :func:`render`); by default they are synthesised here.
 
     :raises AlignmentError: when aeneas fails, with its message.
     """
@@ -142,8 +186,12 @@ def align_fragments(
                 TextFragment(identifier=f"f{i:06d}", language=options.language, lines=[text], filtered_lines=[text])
             )
         task.text_file = text_file
+        if rendering is not None and len(rendering.spans) != len(texts):
+            raise AlignmentError("internal: the rendering is not of these texts")
         try:
-            _streaming_task_class()(task, rconf=RuntimeConfiguration(_runtime_config(options, tmp))).execute()
+            executor = _streaming_task_class()(task, rconf=RuntimeConfiguration(_runtime_config(options, tmp)))
+            executor.rendering = rendering
+            executor.execute()
         except Exception as e:  # aeneas raises many unrelated types
             raise AlignmentError(f"aeneas could not align this audio and text: {e}") from e
         by_id = {

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -39,19 +38,17 @@ class Coverage:
 
 
 def locate(
-    wav_path: str | os.PathLike[str], texts: list[str], found: speech.SpeechProfile, *,
-    work_dir: str | os.PathLike[str], language: str = "eng",
+    wav_path: str | os.PathLike[str], texts: list[str], found: speech.SpeechProfile, rendering: engine.Rendering,
 ) -> Coverage | None:
-    """The span of the recording that ``texts`` cover, or ``None`` when they cover (nearly) all of it."""
+    """The span of the recording that ``texts`` (synthesised as ``rendering``) cover, or ``None`` when they
+    cover (nearly) all of it."""
     voiced = float((found.voice > speech.VOICE_THRESHOLD).sum()) * speech.FRAME
     chars = sum(len(t) for t in texts)
     if not texts or chars == 0 or voiced <= TRIGGER_RATIO * chars / EST_CHARS_PER_SECOND:
         return None
-    tts = Path(work_dir) / "locate-tts.wav"
-    spans = engine.synthesize(texts, tts, language)
-    if voiced <= TRIGGER_RATIO * spans[-1][1]:
+    if voiced <= TRIGGER_RATIO * rendering.spans[-1][1]:
         return None
-    query = _tts_features(engine.mfcc(tts))
+    query = _tts_features(engine.mfcc(rendering.wav))
     times, ref = _recording(wav_path, found)
     if len(query) < 8 or len(ref) < len(query):
         return None

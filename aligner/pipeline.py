@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -103,6 +104,16 @@ def _build(transcript: Transcript, times: dict[str, list[tuple[float, float]] | 
     ]
 
 
+def _speech(transcript: Transcript) -> list[list[str]]:
+    """What is spoken of each speakable turn: its speakable sentences' TTS texts."""
+    return [[s.speech for s in t.sentences if s.speakable] for t in transcript.turns if t.speakable]
+
+
+def render(transcript: Transcript, out_wav: Path, language: str = "eng") -> engine.Rendering:
+    """Synthesise every spoken sentence of ``transcript`` once, for :func:`align_wav`."""
+    return engine.render([s for turn in _speech(transcript) for s in turn], out_wav, language)
+
+
 def align_wav(
     wav_path: str | os.PathLike[str],
     duration: float,
@@ -111,26 +122,33 @@ def align_wav(
     options: engine.EngineOptions | None = None,
     progress: Progress = _no_progress,
     level: str = "sentence",
+    rendering: engine.Rendering | None = None,
 ) -> SyncMap:
-    """Align ``transcript`` to an already decoded mono 16 kHz WAV (``level="word"`` adds word times)."""
+    """Align ``transcript`` to an already decoded mono 16 kHz WAV (``level="word"`` adds word times).
+
+    :param rendering: the transcript's speech already synthesised (see :func:`render`); by default it is here.
+    """
     if level not in LEVELS:
         raise AlignmentError(f"level {level!r} is not one of {', '.join(LEVELS)}")
+    _check_fits(transcript, duration)
+    options = options or engine.EngineOptions()
+    if rendering is None:
+        with tempfile.TemporaryDirectory(prefix="seekline-tts-") as tmp:
+            return align_wav(wav_path, duration, transcript, options=options, progress=progress, level=level,
+                             rendering=render(transcript, Path(tmp) / "tts.wav", options.language))
     report = progress
     if level == "word":  # the words take about as long again: the sentences are the first part of "align"
         progress = _scaled(report, "align", WORDS_SHARE)
-    _check_fits(transcript, duration)
     wav = Path(wav_path)
     progress("analyse", 0.0)
     found = speech.profile(wav)
     progress("align", 0.0)
-    options = options or engine.EngineOptions()
     spoken = [t for t in transcript.turns if t.speakable]
-    texts = [[s.speech for s in t.sentences if s.speakable] for t in spoken]
-    with tempfile.TemporaryDirectory(prefix="seekline-locate-") as work:
-        located = locate.locate(wav, [s for t in texts for s in t], found, work_dir=work, language=options.language)
+    texts = _speech(transcript)
+    located = locate.locate(wav, [s for t in texts for s in t], found, rendering)
     span = (located.start, located.end) if located else None
     flat = windows.align_sentences(wav, found, texts, options, span,
-                                   progress=lambda f: progress("align", 0.8 * f))
+                                   progress=lambda f: progress("align", 0.8 * f), rendering=rendering)
     ends = np.cumsum([len(t) for t in texts])
     per_turn = [flat[e - len(t):e] for t, e in zip(texts, ends, strict=True)]
     progress("align", 0.8)
@@ -180,11 +198,16 @@ def align(
     probed = audio.probe(audio_path)
     if not transcript.turns:
         raise AlignmentError("the transcript has no speaker turns to align; check that the right file was given")
-    with tempfile.TemporaryDirectory(prefix="seekline-") as tmp:
+    _check_fits(transcript, probed.duration)  # before eSpeak speaks it all
+    options = options or engine.EngineOptions()
+    with tempfile.TemporaryDirectory(prefix="seekline-") as tmp, ThreadPoolExecutor(1) as pool:
+        # eSpeak needs only the text: it speaks it while ffmpeg decodes
+        speaking = pool.submit(render, transcript, Path(tmp) / "tts.wav", options.language)
         progress("decode", 0.0)
         wav = Path(tmp) / "audio.wav"
         info = audio.decode(audio_path, wav, probed)
         progress("decode", 1.0)
-        result = align_wav(wav, info.duration, transcript, options=options, progress=progress, level=level)
+        result = align_wav(wav, info.duration, transcript, options=options, progress=progress, level=level,
+                           rendering=speaking.result())
     progress("done", 1.0)
     return result

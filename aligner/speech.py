@@ -217,9 +217,10 @@ class SpeechProfile:
         return None
 
     def _cut_at(self, i: int, down: bool = False) -> bool:
-        """Whether the level steps up (or ``down``) by CUT_DB within a few frames of frame ``i`` (an edit, not a fade)."""
+        """Whether the level steps up (or ``down``) by CUT_DB within a few frames of frame ``i``: an edit."""
         db, sign = self.db, -1.0 if down else 1.0
-        steps = [sign * (db[j:j + 3].mean() - db[j - 3:j].mean()) for j in range(max(i - 2, 3), min(i + 3, len(db) - 3))]
+        near = range(max(i - 2, 3), min(i + 3, len(db) - 3))
+        steps = [sign * (db[j:j + 3].mean() - db[j - 3:j].mean()) for j in near]
         return bool(steps) and max(steps) >= CUT_DB
 
     def voiced_fraction(self, start: float, end: float) -> float:

@@ -40,9 +40,10 @@ Progress = Callable[[float], None]
 
 def align_span(
     wav_path: Path, found: SpeechProfile, texts: Sequence[str], options: engine.EngineOptions,
-    span: tuple[float, float] | None = None,
+    span: tuple[float, float] | None = None, rendering: engine.Rendering | None = None,
 ) -> list[tuple[float, float]]:
-    """Align ``texts`` to the speech inside ``span`` (default: the whole recording), edges snapped to speech."""
+    """Align ``texts`` (already synthesised as ``rendering``, if given) to the speech inside ``span`` (default:
+    the whole recording), edges snapped to speech."""
     lo, hi = span or (0.0, found.duration)
     spans = [(max(s, lo), min(e, hi)) for s, e in found.regions() if e > lo and s < hi]
     if not spans or sum(e - s for s, e in spans) > (1 - MIN_SPLICE_GAIN) * (hi - lo):
@@ -53,7 +54,7 @@ def align_span(
         else:
             target = Path(work) / "speech.wav"
             timemap = splice(wav_path, spans, target)
-        raw = engine.align_fragments(target, list(texts), options)
+        raw = engine.align_fragments(target, list(texts), options, rendering)
     times: list[tuple[float, float]] = []
     for a, b in raw:
         start, end = found.snap(timemap.to_source(a), timemap.to_source(b, is_end=True))
@@ -70,14 +71,18 @@ def align_sentences(
     options: engine.EngineOptions,
     span: tuple[float, float] | None = None,
     progress: Progress = lambda f: None,
+    rendering: engine.Rendering | None = None,
 ) -> list[tuple[float, float]]:
-    """Times of every sentence of ``turns`` (each turn's sentence texts), in order, inside ``span``."""
+    """Times of every sentence of ``turns`` (each turn's sentence texts, all of them synthesised as
+    ``rendering`` if given), in order, inside ``span``. The windows synthesise their own part again: a slice
+    of the whole rendering made some windows drift by seconds (measured on the 45-minute show)."""
     lo, hi = span or (0.0, found.duration)
     speech_seconds = sum(min(e, hi) - max(s, lo) for s, e in found.regions() if e > lo and s < hi)
     if speech_seconds <= LONG_SECONDS or len(turns) < 2:
-        return align_span(wav_path, found, [s for t in turns for s in t], options, span)
+        return align_span(wav_path, found, [s for t in turns for s in t], options, span, rendering)
     coarse_opts = replace(options, frame_step=COARSE_STEP, dtw_margin=COARSE_MARGIN)
-    coarse = align_span(wav_path, found, [" ".join(t) for t in turns], coarse_opts, span)
+    by_turn = rendering.joined([len(t) for t in turns]) if rendering else None
+    coarse = align_span(wav_path, found, [" ".join(t) for t in turns], coarse_opts, span, by_turn)
     progress(0.2)
     # Windows of about WINDOW_SECONDS of turns, each aligned with CONTEXT turns on either side and
     # MARGIN seconds of audio beyond their coarse times; only its own turns' times are kept, so a

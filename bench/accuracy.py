@@ -1,11 +1,13 @@
 """Accuracy bench: align the fixed dev suite and print how far the sync maps are from the truth.
 
-    .venv/bin/python bench/accuracy.py [--data ../shared/data] [--suite dev|heldout] [--cases clean1,story] [--long] [--level word] [--json]
+    .venv/bin/python bench/accuracy.py [--data ../shared/data] [--suite dev|heldout] [--cases clean1,story]
+                                       [--long] [--level word] [--json]
 
 Cases are built once with the shared data's make_broadcast.py into --out (default: $SEEKLINE_BENCH_DIR or
 <tmp>/seekline-bench, never inside the repository) and reused. The bench prints figures; it passes no
 judgement. ``--suite heldout`` runs the same recipes with speakers and seeds the aligner was never tuned on
-(FLEURS and LibriSpeech clips with the public-domain ones). ``--aligner truth`` scores the truth against itself (every error 0) to check the scorer.
+(FLEURS and LibriSpeech clips with the public-domain ones). ``--aligner truth`` scores the truth against itself
+(every error 0) to check the scorer.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ LONG_MIN_S = 45 * 60
 class Case:
     name: str
     seed: int
-    build: Callable[[Path, Path, "Case"], None]  # (data, work dir, case) -> writes audio/transcript/truth
+    build: Callable[[Path, Path, Case], None]  # (data, work dir, case) -> writes audio/transcript/truth
     long: bool = False
     about: str = ""
     manifests: tuple[str, ...] = DEV_MANIFESTS

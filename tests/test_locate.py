@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import synth
 
-from aligner import locate, speech
+from aligner import engine, locate, speech
 
 STORY = [
     ("ANNA", "en-us", "The river rose overnight and the ferry stayed in port. Farmers moved their cattle "
@@ -42,7 +42,7 @@ def test_story_inside_a_longer_recording_is_located(newscast: tuple[Path, tuple[
                                                      tmp_path: Path) -> None:
     wav, (start, end) = newscast
     found = speech.profile(wav)
-    cov = locate.locate(wav, _texts(STORY), found, work_dir=tmp_path)
+    cov = locate.locate(wav, _texts(STORY), found, engine.render(_texts(STORY), tmp_path / "tts.wav"))
     assert cov is not None
     assert cov.start <= start <= cov.start + locate.MARGIN + 1.0, (cov, start)
     assert cov.end - locate.MARGIN - 1.0 <= end <= cov.end, (cov, end)
@@ -52,7 +52,8 @@ def test_story_inside_a_longer_recording_is_located(newscast: tuple[Path, tuple[
 def test_transcript_covering_the_whole_recording_is_not_located(tmp_path: Path) -> None:
     wav = tmp_path / "story.wav"
     synth.build(STORY, wav)
-    assert locate.locate(wav, _texts(STORY), speech.profile(wav), work_dir=tmp_path) is None
+    rendering = engine.render(_texts(STORY), tmp_path / "tts.wav")
+    assert locate.locate(wav, _texts(STORY), speech.profile(wav), rendering) is None
 
 
 def test_story_turns_are_placed_inside_the_recording_with_coverage(newscast, tmp_path: Path) -> None:
