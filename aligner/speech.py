@@ -130,27 +130,32 @@ class SpeechProfile:
 
     def _past_music(self, i: int, b: int) -> int:
         """The first sound from frame ``i`` on that the VAD does not mostly reject (see MUSIC_VOICE)."""
-        j, doubtful = i, 0
-        while True:
+        def sound(j: int) -> tuple[int, int, int | None]:
             end, nxt = self._sound_from(j, b)
-            voice = float(self.voice[j:end].mean())
-            if voice >= MUSIC_VOICE:
-                return j if doubtful * FRAME >= MUSIC_MIN and voice >= WORD_VOICE else i
-            if nxt is None:
-                return i
-            j, doubtful = nxt, doubtful + end - j
+            return j, end, nxt
+        return self._past_doubtful(i, sound)
 
     def _before_music(self, a: int, j: int) -> int:
         """The last sound up to frame ``j`` that the VAD does not mostly reject (see MUSIC_VOICE)."""
-        k, doubtful = j, 0
-        while True:
+        def sound(k: int) -> tuple[int, int, int | None]:
             start, prev = self._sound_to(a, k)
-            voice = float(self.voice[start:k].mean())
+            return start, k, prev
+        return self._past_doubtful(j, sound)
+
+    def _past_doubtful(self, edge: int, sound: Callable[[int], tuple[int, int, int | None]]) -> int:
+        """From ``edge``, past sounds the VAD mostly rejects to one it is sure of, if they last MUSIC_MIN in all.
+
+        ``sound(k)`` is the sound at edge ``k`` (its first and end frames) and the edge of the next one, or None.
+        """
+        k, doubtful = edge, 0
+        while True:
+            lo, hi, nxt = sound(k)
+            voice = float(self.voice[lo:hi].mean())
             if voice >= MUSIC_VOICE:
-                return k if doubtful * FRAME >= MUSIC_MIN and voice >= WORD_VOICE else j
-            if prev is None:
-                return j
-            k, doubtful = prev, doubtful + k - start
+                return k if doubtful * FRAME >= MUSIC_MIN and voice >= WORD_VOICE else edge
+            if nxt is None:
+                return edge
+            k, doubtful = nxt, doubtful + hi - lo
 
     def _before_blips(self, a: int, j: int) -> int:
         """The last offset after frame ``a`` and up to frame ``j`` that does not end a blip (see BLIP)."""
