@@ -234,9 +234,11 @@ class SpeechProfile:
         return float((self.voice[a:b] > VOICE_THRESHOLD).mean()) if b > a else 0.0
 
     def regions(self, threshold: float = 0.35, pad: float = 0.3, min_gap: float = 1.0) -> list[tuple[float, float]]:
-        """Spans that may hold speech: VAD above ``threshold``, padded, with gaps under ``min_gap`` merged."""
+        """Spans that may hold speech: VAD above ``threshold``, padded, with gaps under ``min_gap`` merged; long
+        runs the VAD only half believes (MUSIC_VOICE, MUSIC_MIN: a song with singing) left out."""
         voiced = self.voice > threshold
-        runs = mask_runs(voiced)
+        runs = [(s, e) for s, e in mask_runs(voiced)
+                if (e - s) * FRAME < MUSIC_MIN or float(self.voice[s:e].mean()) >= MUSIC_VOICE]
         spans: list[tuple[float, float]] = []
         for s, e in runs:
             s_t, e_t = max(0.0, s * FRAME - pad), min(self.duration, e * FRAME + pad)

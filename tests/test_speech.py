@@ -133,3 +133,10 @@ def test_start_skips_singing_the_vad_doubts(song: list[tuple[float, float]], ski
 def test_end_stops_before_singing_the_vad_doubts() -> None:
     found = profile((3.0, LOUD), (0.5, QUIET), (2.5, LOUD), (1.0, QUIET), voice=[1.0, 0.0, 0.45, 0.0])
     assert found.snap(0.0, 6.5)[1] == pytest.approx(3.0)
+
+
+def test_a_song_the_vad_half_believes_is_not_a_region_to_align() -> None:
+    found = profile((1.0, QUIET), (2.0, LOUD), (1.5, QUIET), (3.0, LOUD), (1.0, QUIET),
+                    voice=[0.0, 0.45, 0.0, 1.0, 0.0])
+    (start, end), = found.regions()
+    assert start == pytest.approx(4.5 - 0.3, abs=0.2) and end == pytest.approx(7.5 + 0.3, abs=0.2)
