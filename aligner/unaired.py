@@ -46,11 +46,11 @@ def find_unaired(
     segs = _segments(turns, times)
     rates = quality.median_rates(segs, found)
     evidence = [quality.evidence(s, found, rates.get(s.speaker) or rates.get(None)) for s in segs]
+    confidence = [ev.confidence() for ev in evidence]
     too_fast = {i for i, ev in enumerate(evidence) if ev.rate is not None and ev.rate > quality.RATE_OUTLIER}
-    doubtful = too_fast | {i for i, ev in enumerate(evidence) if ev.confidence() < FAINT}
-    suspects = set(doubtful)
+    doubtful = too_fast | {i for i, x in enumerate(confidence) if x < FAINT}
+    suspects = doubtful | {i for i, x in enumerate(confidence) if x < quality.LOW_CONFIDENCE}
     suspects |= {i - 1 for i, ev in enumerate(evidence) if i > 0 and ev.onset < SUSPECT_ONSET}
-    suspects |= {i for i, ev in enumerate(evidence) if ev.confidence() < quality.LOW_CONFIDENCE}
     n = len(turns)
     for c in sorted(suspects):
         if result[c] is None:
