@@ -12,11 +12,13 @@ The evidence is measured, never assumed:
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from . import text
 from .models import AlignmentQuality, Segment
 from .speech import FRAME, LEAD_MAX, SpeechProfile
 
@@ -25,6 +27,8 @@ DOUBT_FLAGS = {"low_confidence", "rate_outlier", "overlaps_music", "not_in_audio
 RATE_OUTLIER = math.log(2.2)  # more than 2.2x faster or slower than the speaker's median
 MIN_VOICED = 0.45  # a span less voiced than this is mostly music, silence or noise
 EDGE = 0.25  # seconds looked at either side of an edge
+# a text that opens with a sentence of one or two words ("Two." of a sonnet, "Yes.") may open with a short sound
+SHORT_OPENING = re.compile(r"^\W*(?:\w+\W+)?\w+[.!?]\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +90,8 @@ def evidence(seg: Segment, found: SpeechProfile, median_rate: float | None) -> E
     rate = None
     if median_rate:
         rate = math.log(max(len(seg.text), 1) / max(voiced, 0.05) / median_rate)
-    return Evidence(rate=rate, voiced=_voiced_share(seg, found), onset=_onset(found, start),
-                    music_lead=found.starts_with_doubtful_blip(start, end))
+    music_lead = found.starts_with_doubtful_blip(start, end) and not SHORT_OPENING.match(text.speech(seg.text))
+    return Evidence(rate=rate, voiced=_voiced_share(seg, found), onset=_onset(found, start), music_lead=music_lead)
 
 
 def _voiced_share(seg: Segment, found: SpeechProfile) -> float:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from aligner import quality
+from aligner.models import Segment
 from aligner.speech import FRAME, SpeechProfile
 
 QUIET, ROOM, LOUD = -70.0, -45.0, -20.0
@@ -110,6 +112,16 @@ def test_a_start_on_a_doubtful_blip_before_a_long_pause_is_known(voice: float, d
     found = profile((1.0, QUIET), (0.5, LOUD), (2.0, QUIET), (3.0, LOUD), voice=[0.0, voice, 0.0, 1.0])
     assert found.starts_with_doubtful_blip(1.0, 6.5) is doubtful
     assert found.starts_with_doubtful_blip(3.5, 6.5) is False
+
+
+@pytest.mark.parametrize(("text", "flagged"), [
+    ("And so, my fellow Americans, ask not what your country can do for you.", True),
+    ("II When forty winters shall besiege thy brow.", False),  # read "Two." then a pause: a short opening
+])
+def test_a_doubtful_first_sound_flags_the_turn_unless_its_text_opens_short(text: str, flagged: bool) -> None:
+    found = profile((1.0, QUIET), (0.5, LOUD), (2.0, QUIET), (3.0, LOUD), voice=[0.0, 0.6, 0.0, 1.0])
+    turn = Segment(id="t1", kind="turn", text=text, start=1.0, end=6.5, speaker="host")
+    assert ("overlaps_music" in quality.evidence(turn, found, None).flags()) is flagged
 
 
 def test_a_music_hit_in_bursts_is_one_sound() -> None:
