@@ -150,6 +150,8 @@ class SpeechProfile:
         k, doubtful = edge, 0
         while True:
             lo, hi, nxt = sound(k)
+            if hi <= lo:
+                return edge
             voice = float(self.voice[lo:hi].mean())
             if voice >= MUSIC_VOICE:
                 return k if doubtful * FRAME >= MUSIC_MIN and voice >= WORD_VOICE else edge
