@@ -2,8 +2,8 @@
 
 A turn that is in the transcript but not in the audio still gets a span from the aligner: it takes
 its neighbours' speech, and they are squeezed or start mid-word. The signs are measurable: the turn
-is spoken impossibly fast, the next turn starts inside speech, or the turn's own evidence is weak
-(low confidence: it lies over pauses or music). Each such suspect is tested by aligning its
+is spoken impossibly fast, the next turn starts inside speech, or the turn's own evidence is against
+it (confidence under FAINT: it lies over pauses or music). Each such suspect is tested by aligning its
 neighbourhood again without it; if the neighbours then fit their audio clearly better (or no worse,
 when the suspect's own evidence is against it), the suspect was not aired.
 """
@@ -46,11 +46,9 @@ def find_unaired(
     segs = _segments(turns, times)
     rates = quality.median_rates(segs, found)
     evidence = [quality.evidence(s, found, rates.get(s.speaker) or rates.get(None)) for s in segs]
-    confidence = [ev.confidence() for ev in evidence]
     too_fast = {i for i, ev in enumerate(evidence) if ev.rate is not None and ev.rate > quality.RATE_OUTLIER}
-    doubtful = too_fast | {i for i, x in enumerate(confidence) if x < FAINT}
-    suspects = doubtful | {i for i, x in enumerate(confidence) if x < quality.LOW_CONFIDENCE}
-    suspects |= {i - 1 for i, ev in enumerate(evidence) if i > 0 and ev.onset < SUSPECT_ONSET}
+    doubtful = too_fast | {i for i, ev in enumerate(evidence) if ev.confidence() < FAINT}
+    suspects = doubtful | {i - 1 for i, ev in enumerate(evidence) if i > 0 and ev.onset < SUSPECT_ONSET}
     n = len(turns)
     for c in sorted(suspects):
         if result[c] is None:
