@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import engine
-from .models import Segment
+from .models import Segment, ms
 from .splice import splice
 from .text import speech
 
@@ -68,7 +68,6 @@ def _align_sentence(wav_path: Path, sentence: Segment, ws: list[tuple[str, str]]
     for k, ((shown, _), (a, b)) in enumerate(zip(ws, raw, strict=True), start=1):
         start = min(max(timemap.to_source(a), floor), sentence.end)
         end = min(max(timemap.to_source(b, is_end=True), start), sentence.end)
-        items.append(Segment(id=f"{sentence.id}.w{k}", kind="word", text=shown, start=round(start, 3),
-                             end=round(end, 3)))
+        items.append(Segment(id=f"{sentence.id}.w{k}", kind="word", text=shown, start=ms(start), end=ms(end)))
         floor = end
     return tuple(items)
