@@ -30,7 +30,12 @@ LONG_SECONDS = 900.0  # recordings with more speech than this are aligned in win
 COARSE_STEP = 0.160  # MFCC step of the coarse pass (4x aeneas's default)
 COARSE_MARGIN = 60.0  # DTW band of the coarse pass, s: at 30 s, a 60-min show drifted up to 39 s; at 60, 7 s
 CONTEXT = 4  # turns on either side of a window aligned with it (and kept by the neighbouring window)
-MARGIN = 30.0  # seconds of audio beyond the coarse times of those turns, for the coarse pass's errors
+# aeneas's DTW band runs along the diagonal of the window's audio and text, so the audio a window has beyond its
+# text puts the path that far off the diagonal. The context turns take up the coarse pass's errors; the margin
+# stays small, and the band is wide enough for the rest. At a 30 s margin and band, a 3-hour show had 15 turns
+# more than 1 s off; at 5 s and 20 s, 7 (and 2 of 311 at 60 min, was 4; long45 3, was 4).
+MARGIN = 5.0  # seconds of audio beyond the coarse times of those turns
+FINE_MARGIN = 20.0  # DTW band of a fine window, s
 MAX_WORKERS = 2  # windows aligned at once, each in its own process (memory grows with each)
 TIMEOUT_BASE, TIMEOUT_PER_SECOND = 120.0, 1.0  # a window worker is stopped after this (a window takes seconds)
 MIN_SPLICE_GAIN = 0.03  # splice out non-speech only when it removes at least this share of the audio
@@ -95,12 +100,13 @@ def align_sentences(
         bounds.append((first, stop))
         first = stop
     jobs = []
+    fine = replace(options, dtw_margin=FINE_MARGIN)
     for first, stop in bounds:
         a, z = max(0, first - CONTEXT), min(len(turns), stop + CONTEXT)
         left = lo if a == 0 else max(lo, coarse[a][0] - MARGIN)
         right = hi if z == len(turns) else min(hi, coarse[z - 1][1] + MARGIN)
         skip, keep = sum(len(t) for t in turns[a:first]), sum(len(t) for t in turns[first:stop])
-        jobs.append(((wav_path, found, [x for t in turns[a:z] for x in t], options, (left, right)), skip, keep))
+        jobs.append(((wav_path, found, [x for t in turns[a:z] for x in t], fine, (left, right)), skip, keep))
     times: list[tuple[float, float]] = []
     done = 0
     for (_, skip, keep), got in zip(jobs, _run_all([j[0] for j in jobs]), strict=True):
