@@ -64,8 +64,18 @@ class Rendering:
 
 
 def render(texts: Sequence[str], out_wav: str | os.PathLike[str], language: str = "eng") -> Rendering:
-    """:func:`synthesize` ``texts`` into ``out_wav``, kept for aligning them later."""
-    return Rendering(Path(out_wav), tuple(synthesize(texts, out_wav, language)))
+    """:func:`synthesize` ``texts`` into ``out_wav`` as 16 kHz mono, kept for aligning them later.
+
+    It is decoded to the rate its MFCCs are taken at here, so aligning it later does not wait for that.
+    """
+    out = Path(out_wav)
+    spoken = out.with_name(f"espeak-{out.name}")
+    spans = tuple(synthesize(texts, spoken, language))
+    try:
+        _to_16k(str(spoken), str(out), _wav_format(str(spoken)))
+    finally:
+        spoken.unlink(missing_ok=True)
+    return Rendering(out, spans)
 
 
 def _task_config(options: EngineOptions) -> str:
@@ -108,6 +118,47 @@ def _runtime_config(options: EngineOptions, tmp_dir: str) -> str:
     ])
 
 
+def _to_16k(path: str, out: str, file_format: tuple[str, int, int] | None) -> None:
+    """Decode eSpeak's WAV at ``path`` to 16 kHz mono at ``out``; a known ``file_format`` is not probed again."""
+    from .audio import AudioInfo, decode
+
+    known = AudioInfo(path=path, duration=0.0, codec=file_format[0], sample_rate=file_format[2],
+                      channels=file_format[1], format_name="wav", demuxer="wav") if file_format else None
+    decode(path, out, known)
+
+
+def _wav_format(path: str) -> tuple[str, int, int] | None:
+    """aeneas's ``(codec, channels, rate)`` of a 16-bit PCM WAV, from its header; ``None`` for anything else."""
+    try:
+        with wave.open(path, "rb") as w:
+            return ("pcm_s16le", w.getnchannels(), w.getframerate()) if w.getsampwidth() == 2 else None
+    except (OSError, EOFError, wave.Error):
+        return None
+
+
+@functools.cache
+def _wav_task_class() -> type:
+    """aeneas's Task, reading a WAV's length from its header: stock aeneas runs ffprobe on it."""
+    from aeneas.audiofile import AudioFile
+    from aeneas.exacttiming import TimeValue
+    from aeneas.task import Task
+
+    class WavTask(Task):
+        def _populate_audio_file(self) -> None:
+            path = self.audio_file_path_absolute
+            known = _wav_format(path) if path else None
+            if known is None:
+                return super()._populate_audio_file()
+            with wave.open(path, "rb") as w:
+                seconds = w.getnframes() / w.getframerate()
+            self.audio_file = AudioFile(file_path=path, logger=self.logger)
+            self.audio_file.audio_length = TimeValue(f"{seconds:.3f}")
+            self.audio_file.audio_format, self.audio_file.audio_channels, self.audio_file.audio_sample_rate = known
+            return None
+
+    return WavTask
+
+
 @functools.cache
 def _streaming_task_class() -> type:
     """aeneas's ExecuteTask, but MFCCs are computed block by block from a 16 kHz WAV on disk.
@@ -120,7 +171,7 @@ def _streaming_task_class() -> type:
     from aeneas.exacttiming import TimeValue
     from aeneas.executetask import ExecuteTask
 
-    from .audio import SAMPLE_RATE, AudioInfo, decode
+    from .audio import SAMPLE_RATE
 
     class StreamingExecuteTask(ExecuteTask):
         rendering: Rendering | None = None  # the texts already synthesised, if they were
@@ -140,11 +191,10 @@ def _streaming_task_class() -> type:
             if file_path is None or self.rconf.mmn:
                 return super()._extract_mfcc(file_path, file_format, audio_file)
             source = file_path
-            if file_format != ("pcm_s16le", 1, SAMPLE_RATE):  # eSpeak's own WAV: known, so not probed again
+            file_format = file_format or _wav_format(file_path)
+            if file_format != ("pcm_s16le", 1, SAMPLE_RATE):  # eSpeak's own WAV
                 source = os.path.join(self.rconf["tmp_path"], f"mfcc-{os.getpid()}-{id(self)}.wav")
-                known = AudioInfo(path=file_path, duration=0.0, codec=file_format[0], sample_rate=file_format[2],
-                                  channels=file_format[1], format_name="wav", demuxer="wav") if file_format else None
-                decode(file_path, source, known)
+                _to_16k(file_path, source, file_format)
             try:
                 step, window = float(self.rconf.mws), float(self.rconf.mwl)
                 matrix = mfcc(source, step=step, window=window).T.astype(np.float64)
@@ -169,7 +219,6 @@ def align_fragments(
     :raises AlignmentError: when aeneas fails, with its message.
     """
     from aeneas.runtimeconfiguration import RuntimeConfiguration
-    from aeneas.task import Task
     from aeneas.textfile import TextFile, TextFragment
 
     options = options or EngineOptions()
@@ -178,7 +227,7 @@ def align_fragments(
     if any(not t.strip() for t in texts):
         raise AlignmentError("internal: an empty text fragment reached the aligner")
     with tempfile.TemporaryDirectory(prefix="seekline-aeneas-") as tmp:
-        task = Task(_task_config(options))
+        task = _wav_task_class()(_task_config(options))
         task.audio_file_path_absolute = os.path.abspath(os.fspath(wav_path))
         text_file = TextFile()
         for i, text in enumerate(texts):
