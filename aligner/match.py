@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from . import engine
-from .audio import SAMPLE_RATE, decode
+from .audio import SAMPLE_RATE
 from .models import Segment
 from .speech import FRAME, SpeechProfile, mask_runs
 
@@ -70,20 +70,17 @@ def dtw_cost(a: np.ndarray, b: np.ndarray) -> float:
 
 
 class Comparer:
-    """eSpeak renderings of some texts, and spans of a recording, as features :func:`dtw_cost` compares.
+    """A recording's spans and stretches of an eSpeak rendering (16 kHz), as features :func:`dtw_cost` compares.
 
     With ``found``, a span's pauses are shortened to MAX_PAUSE: the DTW allows at most twice eSpeak's
     duration, and a slow reader's pauses alone can exceed that.
     """
 
-    def __init__(self, wav_path: str | os.PathLike[str], texts: Sequence[str], language: str, work: Path,
+    def __init__(self, wav_path: str | os.PathLike[str], tts_path: str | os.PathLike[str], work: Path,
                  found: SpeechProfile | None = None) -> None:
         self.work = work
         self.found = found
-        tts = work / "tts.wav"
-        self.spans = engine.synthesize(list(texts), tts, language)
-        decode(tts, work / "tts16.wav")
-        self._tts = wave.open(os.fspath(work / "tts16.wav"), "rb")
+        self._tts = wave.open(os.fspath(tts_path), "rb")
         self._audio = wave.open(os.fspath(wav_path), "rb")
 
     def close(self) -> None:
@@ -99,10 +96,9 @@ class Comparer:
             out.writeframes(samples.tobytes())
         return features(engine.mfcc(path))
 
-    def text(self, i: int, seconds: float | None = None) -> np.ndarray:
-        """Features of text ``i``'s eSpeak rendering (its first ``seconds`` only, if given)."""
-        t0, t1 = self.spans[i]
-        return self._features(_read(self._tts, t0, t1 if seconds is None else min(t1, t0 + seconds)))
+    def tts(self, start: float, end: float) -> np.ndarray:
+        """Features of the rendering from ``start`` to ``end``."""
+        return self._features(_read(self._tts, start, end))
 
     def audio(self, start: float, end: float, *, reverse: bool = False) -> np.ndarray:
         samples = _read(self._audio, start, end)
@@ -120,19 +116,20 @@ def _read(wav: wave.Wave_read, start: float, end: float) -> np.ndarray:
     return np.frombuffer(wav.readframes(max(0, int((end - start) * SAMPLE_RATE))), dtype="<i2")
 
 
-def matches(wav_path: str | os.PathLike[str], texts: Sequence[str], spans: Sequence[tuple[float, float]],
-            language: str = "eng", found: SpeechProfile | None = None) -> list[float]:
-    """For each text and its aligned span: (reversed cost - forward cost) / reversed cost, about 0 when unrelated."""
+def matches(wav_path: str | os.PathLike[str], rendering: engine.Rendering, spans: Sequence[tuple[float, float]],
+            found: SpeechProfile | None = None) -> list[float]:
+    """For each text of ``rendering`` and its aligned span: (reversed cost - forward cost) / reversed cost, about 0
+    when unrelated."""
     out: list[float] = []
     with tempfile.TemporaryDirectory(prefix="seekline-match-") as tmp:
-        comparer = Comparer(wav_path, texts, language, Path(tmp), found)
+        comparer = Comparer(wav_path, rendering.wav, Path(tmp), found)
         try:
-            for i, ((t0, t1), (a0, a1)) in enumerate(zip(comparer.spans, spans, strict=True)):
+            for (t0, t1), (a0, a1) in zip(rendering.spans, spans, strict=True):
                 if a1 - a0 < 0.5:
                     out.append(0.0)
                     continue
                 a1 = min(a1, a0 + MAX_SECONDS)
-                q = comparer.text(i, MAX_SECONDS * (t1 - t0) / max(a1 - a0, 1e-3))
+                q = comparer.tts(t0, min(t1, t0 + MAX_SECONDS * (t1 - t0) / max(a1 - a0, 1e-3)))
                 f = dtw_cost(q, comparer.audio(a0, a1))
                 r = dtw_cost(q, comparer.audio(a0, a1, reverse=True))
                 if not np.isfinite(f):  # the text cannot be spoken in this span at all
@@ -145,13 +142,17 @@ def matches(wav_path: str | os.PathLike[str], texts: Sequence[str], spans: Seque
 
 
 def transcript_fit(
-    wav_path: str | os.PathLike[str], segments: Sequence[Segment], speech_of: dict[str, str], language: str = "eng",
-    found: SpeechProfile | None = None,
+    wav_path: str | os.PathLike[str], segments: Sequence[Segment], spoken: dict[str, int],
+    rendering: engine.Rendering, found: SpeechProfile | None = None,
 ) -> float | None:
-    """Median :func:`matches` over a sample of the aligned turns; ``None`` when there is nothing to check."""
+    """Median :func:`matches` over a sample of the aligned turns; ``None`` when there is nothing to check.
+
+    :param spoken: each spoken turn's index in ``rendering``, which holds one text per spoken turn.
+    """
     checkable = [s for s in segments if s.kind == "turn" and s.start is not None and s.end - s.start >= 0.5]
     picked = [checkable[i] for i in sample(len(checkable))]
     if not picked:
         return None
-    fits = matches(wav_path, [speech_of[s.id] for s in picked], [(s.start, s.end) for s in picked], language, found)
+    texts = engine.Rendering(rendering.wav, tuple(rendering.spans[spoken[s.id]] for s in picked))
+    fits = matches(wav_path, texts, [(s.start, s.end) for s in picked], found)
     return float(np.median(fits))

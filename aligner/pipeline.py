@@ -155,8 +155,8 @@ def align_wav(
     checked = unaired.find_unaired(wav, found, spoken, texts, per_turn, options, span)
     progress("align", 0.95)
     segments = quality.assess(_build(transcript, {t.id: c for t, c in zip(spoken, checked, strict=True)}), found)
-    speech_of = {t.id: " ".join(x) for t, x in zip(spoken, texts, strict=True)}
-    fit = match.transcript_fit(wav, segments, speech_of, options.language, found)
+    by_turn = rendering.joined([len(t) for t in texts])
+    fit = match.transcript_fit(wav, segments, {t.id: k for k, t in enumerate(spoken)}, by_turn, found)
     if fit is not None and fit < match.MIN_MATCH:
         segments = quality.mismatched(segments)
     elif level == "word":
