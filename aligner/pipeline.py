@@ -185,11 +185,13 @@ def align(
     options: engine.EngineOptions | None = None,
     progress: Progress | None = None,
     level: str = "sentence",
+    wav_path: str | os.PathLike[str] | None = None,
 ) -> SyncMap:
     """Align ``transcript`` to the audio file at ``audio_path`` and return the sync map.
 
     :param progress: called with ``(stage, fraction)`` as the work goes on.
     :param level: ``"sentence"`` (turns and their sentences) or ``"word"`` (and the words of each sentence).
+    :param wav_path: where to leave the decoded 16 kHz mono WAV for the caller; by default it is temporary.
     :raises AudioError: when the audio cannot be read.
     :raises AlignmentError: when the text cannot fit the audio or aeneas fails.
     """
@@ -204,7 +206,7 @@ def align(
         # eSpeak needs only the text: it speaks it while ffmpeg decodes
         speaking = pool.submit(render, transcript, Path(tmp) / "tts.wav", options.language)
         progress("decode", 0.0)
-        wav = Path(tmp) / "audio.wav"
+        wav = Path(wav_path) if wav_path is not None else Path(tmp) / "audio.wav"
         info = audio.decode(audio_path, wav, probed)
         progress("decode", 1.0)
         result = align_wav(wav, info.duration, transcript, options=options, progress=progress, level=level,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from aligner import audio, pipeline
+from aligner import pipeline
 from aligner.engine import EngineOptions
 from aligner.errors import JobError, SeeklineError
 from aligner.transcript import parse_transcript
@@ -29,7 +29,7 @@ log = logging.getLogger("seekline.worker")
 POOL = "seekline.workers"
 # Where each stage of the pipeline sits on the job's 0-100 % scale.
 SPANS = {"claimed": (0, 0), "probe": (0, 2), "decode": (2, 10), "analyse": (10, 12), "align": (12, 95),
-         "peaks": (95, 99), "done": (100, 100)}
+         "peaks": (95, 99)}
 
 
 def worker_id(kind: str) -> str:
@@ -65,6 +65,8 @@ class _Heartbeat:
                 return
 
     def progress(self, stage: str, fraction: float) -> None:
+        if stage == "done":  # the aligner is done; the job is done once its peaks and sync map are stored
+            return
         lo, hi = SPANS.get(stage, (self._percent, self._percent))
         percent = round(lo + max(0.0, min(1.0, fraction)) * (hi - lo), 1)
         changed = stage != self._stage
@@ -96,16 +98,11 @@ def _align(app: Flask, claim: jobs.Claim, beat: _Heartbeat) -> str | None:
         return None
     item = library.work_item(claim.episode_id)
     transcript = parse_transcript(item.transcript, item.format)
-    if not transcript.turns:
-        raise SeeklineError("the transcript has no speaker turns to align")
     media.clear_work(library.media_dir(), claim.episode_id)
     wav = media.work_wav(library.media_dir(), claim.episode_id)
-    try:
-        beat.progress("decode", 0.0)
-        info = audio.decode(item.audio, wav)
-        beat.progress("decode", 1.0)
-        syncmap = pipeline.align_wav(wav, info.duration, transcript, options=EngineOptions(language=item.language),
-                                     level=item.level, progress=beat.progress)
+    try:  # eSpeak speaks the transcript while ffmpeg decodes into ``wav``, kept for the peaks
+        syncmap = pipeline.align(item.audio, transcript, options=EngineOptions(language=item.language),
+                                 level=item.level, progress=beat.progress, wav_path=wav)
         beat.progress("peaks", 0.0)
         _ensure_peaks(app, claim.episode_id, wav)
     finally:
