@@ -142,6 +142,18 @@ def test_start_skips_singing_the_vad_doubts(song: list[tuple[float, float]], ski
     assert start == pytest.approx(speech_at if skipped else 1.0)
 
 
+@pytest.mark.parametrize(("sting", "voice", "skipped"), [
+    ([(2.0, LOUD)], [0.75], True),  # a sting the VAD leans to (mean 0.75) but is never sure of
+    ([(0.6, LOUD), (0.6, LOUD)], [0.95, 0.7], False),  # a first sentence it is sure of half the time
+])
+def test_start_skips_a_sting_the_vad_is_never_sure_of(sting: list[tuple[float, float]], voice: list[float],
+                                                      skipped: bool) -> None:
+    parts = [(1.0, QUIET), *sting, (0.5, QUIET), (3.0, LOUD)]
+    speech_at = 1.0 + sum(sec for sec, _ in sting) + 0.5
+    start, _ = profile(*parts, voice=[0.0, *voice, 0.0, 1.0]).snap(1.0, speech_at + 3.0)
+    assert start == pytest.approx(speech_at if skipped else 1.0)
+
+
 def test_end_stops_before_singing_the_vad_doubts() -> None:
     found = profile((3.0, LOUD), (0.5, QUIET), (2.5, LOUD), (1.0, QUIET), voice=[1.0, 0.0, 0.45, 0.0])
     assert found.snap(0.0, 6.5)[1] == pytest.approx(3.0)
