@@ -180,17 +180,23 @@ class SpeechProfile:
                 return j
             j = a + int(before[-1]) + 1
 
-    def starts_with_doubtful_blip(self, start: float, end: float) -> bool:
-        """Whether ``[start, end)`` opens with a short sound the VAD doubts, then DOUBTFUL_GAP of quiet:
-        a music hit taken for the first word, or a lone word spoken in noise."""
+    def after_doubtful_blip(self, start: float, end: float) -> float | None:
+        """When ``[start, end)`` opens with a short sound the VAD doubts, then DOUBTFUL_GAP of quiet (a music hit
+        taken for the first word, or a lone word spoken in noise): where the next sound starts; else ``None``."""
         a, b = self.frame(start), self.frame(end)
         inside = np.flatnonzero(self.speech[a:b])
         if not inside.size:
-            return False
+            return None
         i = a + int(inside[0])
         end, nxt = self._sound_from(i, b)
-        return ((end - i) * FRAME < BLIP and nxt is not None and (nxt - end) * FRAME >= DOUBTFUL_GAP
-                and self._blip_gap(i, end) == DOUBTFUL_GAP)
+        if ((end - i) * FRAME < BLIP and nxt is not None and (nxt - end) * FRAME >= DOUBTFUL_GAP
+                and self._blip_gap(i, end) == DOUBTFUL_GAP):
+            return nxt * FRAME
+        return None
+
+    def starts_with_doubtful_blip(self, start: float, end: float) -> bool:
+        """Whether ``[start, end)`` opens with a doubtful blip (see :meth:`after_doubtful_blip`)."""
+        return self.after_doubtful_blip(start, end) is not None
 
     def _blip_gap(self, s: int, e: int) -> float:
         """Quiet that must part a short sound from the rest of a turn for it to be a blip."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aligner import quality
-from aligner.models import Segment
+from aligner import pipeline, quality
+from aligner.models import Segment, Sentence, Turn
 from aligner.speech import FRAME, SpeechProfile
 
 QUIET, ROOM, LOUD = -70.0, -45.0, -20.0
@@ -122,6 +122,17 @@ def test_a_doubtful_first_sound_flags_the_turn_unless_its_text_opens_short(text:
     found = profile((1.0, QUIET), (0.5, LOUD), (2.0, QUIET), (3.0, LOUD), voice=[0.0, 0.6, 0.0, 1.0])
     turn = Segment(id="t1", kind="turn", text=text, start=1.0, end=6.5, speaker="host")
     assert ("overlaps_music" in quality.evidence(turn, found, None).flags()) is flagged
+
+
+@pytest.mark.parametrize(("text", "start"), [
+    ("And so, my fellow Americans, ask not what your country can do for you.", 3.5),  # its first word
+    ("II When forty winters shall besiege thy brow.", 1.0),  # "Two." then a pause: it may start there
+])
+def test_a_turn_started_on_a_music_hit_starts_at_its_first_word(text: str, start: float) -> None:
+    found = profile((1.0, QUIET), (0.5, LOUD), (2.0, QUIET), (3.0, LOUD), voice=[0.0, 0.6, 0.0, 1.0])
+    turn = Turn(id="t1", speaker="host", text=text, sentences=(Sentence(text=text, speech=text),))
+    times = pipeline._past_music_hit(turn, [(1.0, 5.0), (5.0, 6.5)], found)
+    assert times is not None and times[0][0] == pytest.approx(start) and times[1] == (5.0, 6.5)
 
 
 def test_a_music_hit_in_bursts_is_one_sound() -> None:
