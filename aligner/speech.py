@@ -20,6 +20,7 @@ MAX_SOFT_EDGE = 0.15  # how far a word's quiet onset or decay may reach beyond i
 BLIP = 1.5
 BLIP_GAP = 3.0
 DOUBTFUL_GAP = 1.0
+DOUBTFUL_BLIP = 3.0  # a sound the VAD doubts, at a turn's start, may be this long and still be a music hit
 WORD_VOICE = 0.8
 MUSIC_VOICE = 0.6  # sounds the VAD mostly rejects, MUSIC_MIN long in all (music with singing), are not a
 MUSIC_MIN = 1.0  # turn's first or last sounds when one it is sure of (WORD_VOICE) comes after (or before) them
@@ -189,7 +190,7 @@ class SpeechProfile:
             return None
         i = a + int(inside[0])
         end, nxt = self._sound_from(i, b)
-        if ((end - i) * FRAME < BLIP and nxt is not None and (nxt - end) * FRAME >= DOUBTFUL_GAP
+        if ((end - i) * FRAME < DOUBTFUL_BLIP and nxt is not None and (nxt - end) * FRAME >= DOUBTFUL_GAP
                 and self._blip_gap(i, end) == DOUBTFUL_GAP):
             return nxt * FRAME
         return None

@@ -107,11 +107,15 @@ def test_end_keeps_a_short_last_word_the_vad_is_sure_of() -> None:
     assert end == pytest.approx(4.8)
 
 
-@pytest.mark.parametrize(("voice", "doubtful"), [(0.6, True), (0.95, False)])
-def test_a_start_on_a_doubtful_blip_before_a_long_pause_is_known(voice: float, doubtful: bool) -> None:
-    found = profile((1.0, QUIET), (0.5, LOUD), (2.0, QUIET), (3.0, LOUD), voice=[0.0, voice, 0.0, 1.0])
-    assert found.starts_with_doubtful_blip(1.0, 6.5) is doubtful
-    assert found.starts_with_doubtful_blip(3.5, 6.5) is False
+@pytest.mark.parametrize(("hit", "voice", "doubtful"), [
+    (0.5, 0.6, True), (0.5, 0.95, False),
+    (2.5, 0.75, True),  # a sting the VAD half believes lasts a few seconds
+    (3.5, 0.75, False),  # longer, it may be a sentence spoken in noise
+])
+def test_a_start_on_a_doubtful_blip_before_a_long_pause_is_known(hit: float, voice: float, doubtful: bool) -> None:
+    found = profile((1.0, QUIET), (hit, LOUD), (2.0, QUIET), (3.0, LOUD), voice=[0.0, voice, 0.0, 1.0])
+    assert found.starts_with_doubtful_blip(1.0, 6.0 + hit) is doubtful
+    assert found.starts_with_doubtful_blip(3.0 + hit, 6.0 + hit) is False
 
 
 @pytest.mark.parametrize(("text", "flagged"), [
