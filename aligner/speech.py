@@ -190,6 +190,8 @@ class SpeechProfile:
             return None
         i = a + int(inside[0])
         end, nxt = self._sound_from(i, b)
+        while nxt is not None and (nxt - end) * FRAME < DOUBTFUL_GAP and (nxt - i) * FRAME < DOUBTFUL_BLIP:
+            end, nxt = self._sound_from(nxt, b)  # a hit in bursts under DOUBTFUL_GAP apart is one sound
         if ((end - i) * FRAME < DOUBTFUL_BLIP and nxt is not None and (nxt - end) * FRAME >= DOUBTFUL_GAP
                 and self._blip_gap(i, end) == DOUBTFUL_GAP):
             return nxt * FRAME
