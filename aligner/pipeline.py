@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import audio, engine, locate, match, quality, speech, text, unaired, windows, words
+from . import audio, engine, locate, match, quality, speech, unaired, windows, words
 from .errors import AlignmentError
 from .models import LEVELS, Coverage, Cue, Segment, SyncMap, Transcript, Turn, ms
 
@@ -108,13 +108,11 @@ def _past_music_hit(turn: Turn, times: list[tuple[float, float]] | None,
                     found: speech.SpeechProfile) -> list[tuple[float, float]] | None:
     """A turn's sentence times, its start moved past a music hit taken for its first word.
 
-    That is a short sound the VAD doubts, then a pause, unless the text itself opens with a word or two and a
-    pause (quality.SHORT_OPENING: a sonnet's "Two."). On the benches, each of the 8 such starts was a sting,
-    2.6-3.6 s early; the next sound was the first word (measured with an ad-hoc script).
+    That is a short sound the VAD doubts, then a pause (see quality.after_music_hit). On the benches, each of
+    the 13 such starts was a sting, 2.6-8.7 s early; the next sound was the first word (measured with an ad-hoc
+    script).
     """
-    if not times or quality.SHORT_OPENING.match(text.speech(turn.text)):
-        return times
-    after = found.after_doubtful_blip(times[0][0], times[-1][1])
+    after = quality.after_music_hit(turn.text, found, times[0][0], times[-1][1]) if times else None
     if after is None or after >= times[0][1]:
         return times
     return [(after, times[0][1]), *times[1:]]

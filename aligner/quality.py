@@ -90,8 +90,17 @@ def evidence(seg: Segment, found: SpeechProfile, median_rate: float | None) -> E
     rate = None
     if median_rate:
         rate = math.log(max(len(seg.text), 1) / max(voiced, 0.05) / median_rate)
-    music_lead = found.starts_with_doubtful_blip(start, end) and not SHORT_OPENING.match(text.speech(seg.text))
-    return Evidence(rate=rate, voiced=_voiced_share(seg, found), onset=_onset(found, start), music_lead=music_lead)
+    return Evidence(rate=rate, voiced=_voiced_share(seg, found), onset=_onset(found, start),
+                    music_lead=after_music_hit(seg.text, found, start, end) is not None)
+
+
+def after_music_hit(turn_text: str, found: SpeechProfile, start: float, end: float) -> float | None:
+    """When a turn timed ``[start, end)`` opens on a music hit taken for its first word: where its next sound
+    starts (see SpeechProfile.after_doubtful_blip); ``None`` when it does not, or when its text itself opens
+    with a word or two and a pause (SHORT_OPENING)."""
+    if SHORT_OPENING.match(text.speech(turn_text)):
+        return None
+    return found.after_doubtful_blip(start, end)
 
 
 def _voiced_share(seg: Segment, found: SpeechProfile) -> float:

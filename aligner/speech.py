@@ -197,10 +197,6 @@ class SpeechProfile:
             return nxt * FRAME
         return None
 
-    def starts_with_doubtful_blip(self, start: float, end: float) -> bool:
-        """Whether ``[start, end)`` opens with a doubtful blip (see :meth:`after_doubtful_blip`)."""
-        return self.after_doubtful_blip(start, end) is not None
-
     def _blip_gap(self, s: int, e: int) -> float:
         """Quiet that must part a short sound from the rest of a turn for it to be a blip."""
         return BLIP_GAP if float(self.voice[s:e].mean()) >= WORD_VOICE else DOUBTFUL_GAP

@@ -114,8 +114,8 @@ def test_end_keeps_a_short_last_word_the_vad_is_sure_of() -> None:
 ])
 def test_a_start_on_a_doubtful_blip_before_a_long_pause_is_known(hit: float, voice: float, doubtful: bool) -> None:
     found = profile((1.0, QUIET), (hit, LOUD), (2.0, QUIET), (3.0, LOUD), voice=[0.0, voice, 0.0, 1.0])
-    assert found.starts_with_doubtful_blip(1.0, 6.0 + hit) is doubtful
-    assert found.starts_with_doubtful_blip(3.0 + hit, 6.0 + hit) is False
+    assert (found.after_doubtful_blip(1.0, 6.0 + hit) is not None) is doubtful
+    assert found.after_doubtful_blip(3.0 + hit, 6.0 + hit) is None
 
 
 @pytest.mark.parametrize(("text", "flagged"), [
