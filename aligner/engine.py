@@ -49,8 +49,8 @@ class EngineOptions:
 class Rendering:
     """eSpeak's rendering of some texts, in order, in one WAV: each text's ``(start, end)`` in it, seconds.
 
-    A recording's text is synthesised once, while its audio is decoded, for the story locator and for
-    the coarse pass, which joins it by turns.
+    A recording's text is synthesised once, while its audio is decoded, for the story locator, the coarse
+    pass and the transcript match (the last two join it by turns).
     """
 
     wav: Path
@@ -181,8 +181,7 @@ def _streaming_task_class() -> type:
                 return super()._synthesize(text_file)
             handler, path = gf.tmp_file(suffix=".wav", root=self.rconf["tmp_path"])
             shutil.copyfile(self.rendering.wav, path)  # aeneas deletes it once read
-            with wave.open(path, "rb") as w:
-                audio_format = ("pcm_s16le", w.getnchannels(), w.getframerate())
+            audio_format = _wav_format(path)
             anchors = [[TimeValue(f"{a:.3f}"), f.identifier, f.text]
                        for (a, _), f in zip(self.rendering.spans, text_file.fragments, strict=True)]
             return handler, path, anchors, audio_format
