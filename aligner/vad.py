@@ -15,7 +15,7 @@ from importlib import resources
 
 import numpy as np
 
-from .audio import SAMPLE_RATE
+from .audio import SAMPLE_RATE, read_frames
 from .errors import AlignmentError
 
 WINDOW = 512  # samples per model step at 16 kHz (32 ms); fixed by the model
@@ -77,30 +77,25 @@ def _probabilities(wav_path: str | os.PathLike[str], spans: list[tuple[int, int]
     state = np.zeros((2, len(spans), STATE), dtype=np.float32)
     rate = np.array(SAMPLE_RATE, dtype=np.int64)
     out = np.empty((len(spans), WARMUP + length), dtype=np.float32)
-    handles = [wave.open(os.fspath(wav_path), "rb") for _ in spans]
-    try:
-        for step in range(0, WARMUP + length, CHUNK):
-            n = min(CHUNK, WARMUP + length - step)
-            rows = np.stack([_samples(w, (first - WARMUP + step) * WINDOW - CONTEXT, n * WINDOW + CONTEXT)
-                             for w, (first, _) in zip(handles, spans, strict=True)])
-            inputs = np.lib.stride_tricks.sliding_window_view(rows, WINDOW + CONTEXT, axis=1)[:, ::WINDOW]
-            for i in range(n):
-                if step + i == WARMUP:  # the recording's first window starts the model afresh, as one pass would
-                    state[:, [k for k, (first, _) in enumerate(spans) if first == 0]] = 0.0
-                probs, state = model.run(None, {"input": np.ascontiguousarray(inputs[:, i]), "state": state,
-                                                "sr": rate})
-                out[:, step + i] = probs[:, 0]
-    finally:
-        for w in handles:
-            w.close()
+    for step in range(0, WARMUP + length, CHUNK):
+        n = min(CHUNK, WARMUP + length - step)
+        rows = np.stack([_samples(wav_path, (first - WARMUP + step) * WINDOW - CONTEXT, n * WINDOW + CONTEXT)
+                         for first, _ in spans])
+        inputs = np.lib.stride_tricks.sliding_window_view(rows, WINDOW + CONTEXT, axis=1)[:, ::WINDOW]
+        for i in range(n):
+            if step + i == WARMUP:  # the recording's first window starts the model afresh, as one pass would
+                state[:, [k for k, (first, _) in enumerate(spans) if first == 0]] = 0.0
+            probs, state = model.run(None, {"input": np.ascontiguousarray(inputs[:, i]), "state": state, "sr": rate})
+            out[:, step + i] = probs[:, 0]
     return [out[k, WARMUP:WARMUP + stop - first] for k, (first, stop) in enumerate(spans)]
 
 
-def _samples(w: wave.Wave_read, start: int, count: int) -> np.ndarray:
+def _samples(wav_path: str | os.PathLike[str], start: int, count: int) -> np.ndarray:
     """``count`` samples from ``start`` as float32, silence where that runs outside the recording."""
     out = np.zeros(count, dtype=np.float32)
-    lo, hi = max(start, 0), min(start + count, w.getnframes())
-    if hi > lo:
-        w.setpos(lo)
-        out[lo - start:hi - start] = np.frombuffer(w.readframes(hi - lo), dtype="<i2") / 32768.0
+    lo = max(start, 0)
+    got = list(read_frames(wav_path, block_seconds=count / SAMPLE_RATE + 1, start=lo, stop=start + count))
+    if got:
+        part = np.concatenate(got)
+        out[lo - start:lo - start + len(part)] = part
     return out
