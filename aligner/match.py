@@ -39,7 +39,7 @@ def features(m: np.ndarray, pool: int = POOL, keep: np.ndarray | None = None) ->
     """MFCCs as compared here and by the locator: ``pool`` frames averaged, only the pooled frames ``keep``
     marks (default: all), c0 dropped, mean-normalised per sequence and unit length per frame."""
     n = len(m) // pool
-    x = m[: n * pool].reshape(n, pool, -1).mean(axis=1)[:, 1:]
+    x = m[: n * pool].reshape(n, pool, m.shape[1]).mean(axis=1)[:, 1:]
     if keep is not None:
         x = x[keep[: len(x)]]
     if len(x) == 0:

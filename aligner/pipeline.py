@@ -42,20 +42,32 @@ def _check_fits(transcript: Transcript, duration: float) -> None:
         )
 
 
-def _aligned_turn(turn: Turn, times: list[tuple[float, float]] | None) -> Segment:
-    """A turn segment from the times of its speakable sentences (``None``: the turn was not aired)."""
+def _aligned_turn(turn: Turn, times: unaired.Times | None) -> Segment:
+    """A turn segment from the times of its speakable sentences (``None``: the turn was not aired; a ``None``
+    among them: that sentence was not, and it gets zero length where the sentence before it ends)."""
     pending = iter(times or ())
+    placed = next((t[0] for t in times or () if t), None)
     children = []
     for k, sentence in enumerate(turn.sentences, start=1):
-        start, end = next(pending) if times and sentence.speakable else (None, None)
+        start = end = None
+        flags: tuple[str, ...] = ()
+        if times and sentence.speakable:
+            got = next(pending)
+            if got is None:
+                start = end = placed
+                flags = ("not_in_audio",)
+            else:
+                start, end = got
+                placed = end
         children.append(Segment(id=f"{turn.id}.s{k}", kind="sentence", text=sentence.text,
-                                start=ms(start), end=ms(end)))
+                                start=ms(start), end=ms(end), flags=flags))
     if not times:  # placed later, between its neighbours, with zero length
         flags = ("not_in_audio",) if turn.speakable else ("not_aligned",)
         return Segment(id=turn.id, kind="turn", text=turn.text, start=None, end=None, speaker=turn.speaker,
                        flags=(*turn.flags, *flags), children=tuple(children))
-    return Segment(id=turn.id, kind="turn", text=turn.text, start=ms(times[0][0]),
-                   end=ms(times[-1][1]), speaker=turn.speaker, flags=turn.flags, children=tuple(children))
+    timed = [t for t in times if t]
+    return Segment(id=turn.id, kind="turn", text=turn.text, start=ms(timed[0][0]),
+                   end=ms(timed[-1][1]), speaker=turn.speaker, flags=turn.flags, children=tuple(children))
 
 
 def _fill_gaps(segments: list[Segment], duration: float) -> list[Segment]:
@@ -104,18 +116,21 @@ def _build(transcript: Transcript, times: dict[str, list[tuple[float, float]] | 
     ]
 
 
-def _past_music_hit(turn: Turn, times: list[tuple[float, float]] | None,
-                    found: speech.SpeechProfile) -> list[tuple[float, float]] | None:
+def _past_music_hit(turn: Turn, times: unaired.Times | None, found: speech.SpeechProfile) -> unaired.Times | None:
     """A turn's sentence times, its start moved past a music hit taken for its first word.
 
     That is a short sound the VAD doubts, then a pause (see quality.after_music_hit). On the benches, each of
     the 13 such starts was a sting, 2.6-8.7 s early; the next sound was the first word (measured with an ad-hoc
     script).
     """
-    after = quality.after_music_hit(turn.text, found, times[0][0], times[-1][1]) if times else None
-    if after is None or after >= times[0][1]:
+    first = next((k for k, t in enumerate(times or ()) if t), None)
+    if first is None:
         return times
-    return [(after, times[0][1]), *times[1:]]
+    start, end = times[first][0], next(t for t in reversed(times) if t)[1]
+    after = quality.after_music_hit(turn.text, found, start, end)
+    if after is None or after >= times[first][1]:
+        return times
+    return [*times[:first], (after, times[first][1]), *times[first + 1:]]
 
 
 def _speech(transcript: Transcript) -> list[list[str]]:
@@ -166,9 +181,8 @@ def align_wav(
     ends = np.cumsum([len(t) for t in texts])
     per_turn = [flat[e - len(t):e] for t, e in zip(texts, ends, strict=True)]
     progress("align", 0.8)
-    checked = [_past_music_hit(t, c, found)
-               for t, c in zip(spoken, unaired.find_unaired(wav, found, spoken, texts, per_turn, options, span),
-                               strict=True)]
+    aired = unaired.find_unaired(wav, found, spoken, texts, per_turn, options, rendering, span)
+    checked = [_past_music_hit(t, c, found) for t, c in zip(spoken, aired, strict=True)]
     progress("align", 0.95)
     segments = quality.assess(_build(transcript, {t.id: c for t, c in zip(spoken, checked, strict=True)}), found)
     by_turn = rendering.joined([len(t) for t in texts])
@@ -178,11 +192,11 @@ def align_wav(
     elif level == "word":
         segments = words.add_words(wav, segments, options,
                                    progress=lambda f: report("align", WORDS_SHARE + (1 - WORDS_SHARE) * f))
-    timed = [c for c in checked if c]
+    timed = [t for c in checked if c for t in c if t]
     if span:
         coverage = Coverage(*span, located=True)
     else:
-        coverage = Coverage(timed[0][0][0], timed[-1][-1][1]) if timed else None
+        coverage = Coverage(timed[0][0], timed[-1][1]) if timed else None
     report("align", 1.0)
     return SyncMap(
         duration=ms(duration),

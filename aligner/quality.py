@@ -89,9 +89,15 @@ def evidence(seg: Segment, found: SpeechProfile, median_rate: float | None) -> E
     voiced = _voiced_seconds(found, start, end)
     rate = None
     if median_rate:
-        rate = math.log(max(len(seg.text), 1) / max(voiced, 0.05) / median_rate)
+        rate = math.log(max(_spoken_chars(seg), 1) / max(voiced, 0.05) / median_rate)
     return Evidence(rate=rate, voiced=_voiced_share(seg, found), onset=_onset(found, start),
                     music_lead=after_music_hit(seg.text, found, start, end) is not None)
+
+
+def _spoken_chars(seg: Segment) -> int:
+    """The length of a segment's text, less its lines that were not aired."""
+    cut = [c for c in seg.children if "not_in_audio" in c.flags]
+    return len(seg.text) - sum(len(c.text) + 1 for c in cut)
 
 
 def after_music_hit(turn_text: str, found: SpeechProfile, start: float, end: float) -> float | None:
@@ -116,29 +122,30 @@ def assess(segments: list[Segment], found: SpeechProfile) -> list[Segment]:
     """Every timed turn and sentence with its confidence and doubt flags."""
     turns = [s for s in segments if s.kind == "turn" and s.start is not None]
     rates = median_rates(turns, found)
-    sentence_rate = _sentence_rate(turns, found)
+    median_sentence_rate = sentence_rate([c for t in turns for c in t.children], found)
     out = []
     for seg in segments:
         if seg.kind != "turn" or seg.start is None:
             out.append(seg)
             continue
         ev = evidence(seg, found, rates.get(seg.speaker) or rates.get(None))
-        children = tuple(_assess_sentence(c, found, sentence_rate) for c in seg.children)
+        children = tuple(_assess_sentence(c, found, median_sentence_rate) for c in seg.children)
         out.append(replace(seg, confidence=ev.confidence(), flags=_merge(seg.flags, ev.flags()), children=children))
     return out
 
 
-def _sentence_rate(turns: list[Segment], found: SpeechProfile) -> float | None:
+def sentence_rate(sentences: list[Segment], found: SpeechProfile) -> float | None:
+    """The median characters per voiced second of the timed ``sentences``."""
     rates = [
         len(c.text) / v
-        for t in turns for c in t.children
+        for c in sentences
         if c.start is not None and (v := _voiced_seconds(found, c.start, c.end)) > 0.3
     ]
     return float(np.median(rates)) if rates else None
 
 
 def _assess_sentence(seg: Segment, found: SpeechProfile, median_rate: float | None) -> Segment:
-    if seg.start is None:
+    if seg.start is None or "not_in_audio" in seg.flags:
         return seg
     ev = evidence(seg, found, median_rate)
     return replace(seg, confidence=ev.confidence(), flags=_merge(seg.flags, ev.flags()))

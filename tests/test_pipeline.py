@@ -138,6 +138,25 @@ def test_turn_that_was_never_aired_is_flagged_and_leaves_its_neighbours_in_place
         assert abs(seg.start - tr.start) < 0.25, (seg.id, seg.start, tr.start)
 
 
+def test_lines_that_were_never_aired_are_flagged_and_leave_their_turns_in_place(broadcast) -> None:
+    audio, truth = broadcast
+    turns = list(TURNS)
+    cut_mid = "Our bakery on Main Street sells its bread at half price for the whole of next week."
+    cut_end = "And what about the school buses that run through the valley every morning?"
+    turns[3] = ("bob", "en-gb+m3", TURNS[3][2].replace("open. ", f"open. {cut_mid} "))
+    turns[2] = ("ann", "en-us", f"{TURNS[2][2]} {cut_end}")
+    syncmap = align(audio, transcript_of(turns))
+    by_id = {c.id: c for s in syncmap.segments for c in (s, *s.children)}
+    for line in ("t4.s2", "t3.s2"):
+        assert by_id[line].flags == ("not_in_audio",) and by_id[line].start == by_id[line].end, by_id[line]
+    assert [c.id for s in syncmap.segments for c in s.children if "not_in_audio" in c.flags] == ["t3.s2", "t4.s2"]
+    assert by_id["t4.s2"].start == by_id["t4.s1"].end <= by_id["t4.s3"].start
+    aired = [s for s in syncmap.segments if s.kind == "turn"]
+    for seg, tr in zip(aired, truth, strict=True):
+        assert abs(seg.start - tr.start) < 0.25 and abs(seg.end - tr.end) < 0.25, (seg.id, seg.start, seg.end, tr)
+        assert not {"not_in_audio", "rate_outlier", "low_confidence"} & set(seg.flags), seg
+
+
 def test_audio_with_no_speech_is_flagged_as_failed_not_confident(tmp_path: Path) -> None:
     music = tmp_path / "music.wav"
     synth.build([], music, lead_in=synth.tone(30.0))
