@@ -101,10 +101,17 @@ def report(results: list[dict[str, Any]], overall: scoring.Score, word_stats: sc
         lines.append(f"{n:<12}{f.wrong:>7}{f.wrong_flagged:>9}{_pc(f.recall):>8}{f.absent:>8}{f.absent_flagged:>9}"
                      f"{f.absent_not_in_audio:>8}{f.absent_placed:>8}{f.right:>7}{f.right_flagged:>9}"
                      f"{_pc(f.false_flag_rate):>7}")
+    head = f"{'lines':<12}{'cut':>7}{'not_in':>8}{'aired':>8}{'not_in':>8}"
+    lines += ["", head, "-" * len(head)]
+    for n, s in scored:
+        f = s.flags
+        if f.lines_cut or n == "OVERALL":
+            lines.append(f"{n:<12}{f.lines_cut:>7}{f.lines_cut_marked:>8}{f.lines_aired:>8}{f.lines_aired_marked:>8}")
     doubt = ", ".join(sorted(scoring.DOUBT_FLAGS))
     lines += ["", "Errors are aligner minus truth (speech_start/speech_end): + is late.",
               f"'flagged' = carries one of: {doubt}.",
               "'wrong' = never aired or >1 s off; 'placed' = never-aired turns given a non-zero span;",
+              "lines: 'cut' = invented lines in aired turns, 'aired' = the other sentences, 'not_in' = so marked;",
               "'miss' = no time given. Sentences: utterances that share a parsed sentence are not scored."]
     return "\n".join(lines)
 

@@ -83,6 +83,10 @@ class FlagStats:
     absent_placed: int
     right: int
     right_flagged: int
+    lines_cut: int = 0  # invented lines inside aired turns (truth "cut_lines")
+    lines_cut_marked: int = 0  # ...whose sentence is marked not_in_audio
+    lines_aired: int = 0  # sentences of aired turns that are not such lines
+    lines_aired_marked: int = 0  # ...marked not_in_audio all the same
 
     @property
     def recall(self) -> float | None:
@@ -246,6 +250,8 @@ def flag_stats(pairs: Sequence[TurnPair]) -> FlagStats:
         s = p.seg or {}
         return s.get("start") is None or s.get("end") is None or s["end"] - s["start"] <= 0.001
 
+    cut = [c for p in present for c in _sentences(p) if _is_cut(p, c)]
+    aired = [c for p in present for c in _sentences(p) if not _is_cut(p, c)]
     return FlagStats(
         wrong=len(wrong),
         wrong_flagged=sum(p.flagged for p in wrong),
@@ -255,7 +261,20 @@ def flag_stats(pairs: Sequence[TurnPair]) -> FlagStats:
         absent_placed=sum(not zero_length(p) for p in absent),
         right=len(right),
         right_flagged=sum(p.flagged for p in right),
+        lines_cut=len(cut),
+        lines_cut_marked=sum("not_in_audio" in c.get("flags", []) for c in cut),
+        lines_aired=len(aired),
+        lines_aired_marked=sum("not_in_audio" in c.get("flags", []) for c in aired),
     )
+
+
+def _sentences(pair: TurnPair) -> list[dict[str, Any]]:
+    return [c for c in (pair.seg or {}).get("children", []) if c.get("kind", "sentence") == "sentence"]
+
+
+def _is_cut(pair: TurnPair, sentence: dict[str, Any]) -> bool:
+    """Whether ``sentence`` is one of the invented lines the truth turn lists as never aired."""
+    return any(_starts_alike(sentence.get("text", ""), line, 5) for line in pair.truth.get("cut_lines", ()))
 
 
 def score_pairs(pairs: Sequence[TurnPair], seg_turns: int) -> Score:

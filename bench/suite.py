@@ -40,6 +40,13 @@ INVENTED = [
     "We also asked the mayor's office for a comment, and we are still waiting to hear back from them.",
     "Before we go on, a correction to yesterday's program about the harbour bridge and its new toll.",
 ]
+# Lines a web transcript keeps after the broadcast cut them: one opens a turn, one sits between two
+# utterances of another, one closes a third.
+CUT_LINES = [
+    "Our own reporter has more on that story, and you can read it on our website this evening.",
+    "The city council is expected to vote on the new budget proposal at its meeting next Thursday.",
+    "We should add that the company did not respond to several requests for comment by air time.",
+]
 LONG_MIN_S = 45 * 60
 
 
@@ -180,6 +187,28 @@ def build_absent(data: Path, work: Path, case: Case) -> None:
     write_case(work, truth, audio_src=stem.with_suffix(".wav"))
 
 
+def build_cut(data: Path, work: Path, case: Case) -> None:
+    """Three invented lines inside real turns (at a turn's start, between two utterances, at an end) that were
+    never aired: the truth turn keeps its times and lists the line under ``cut_lines``."""
+    (stem,) = make_broadcast(data, work / "src", case.seed, manifests=case.manifests)
+    truth = read_truth(stem)
+    turns = truth["turns"]
+    middle = next(k for k in range(len(turns) // 2, len(turns)) if len(turns[k]["utterances"]) >= 2)
+    first, last = len(turns) // 4, (middle + len(turns)) // 2 + 1
+    for k, where, line in zip((first, middle, last), ("start", "middle", "end"), CUT_LINES, strict=True):
+        utts = [_sentence(u["text"]) for u in turns[k]["utterances"]]
+        at = {"start": 0, "middle": 1, "end": len(utts)}[where]
+        turns[k]["text"] = " ".join([*utts[:at], line, *utts[at:]])
+        turns[k]["cut_lines"] = [line]
+    write_case(work, truth, audio_src=stem.with_suffix(".wav"))
+
+
+def _sentence(text: str) -> str:
+    """``text`` as a sentence of its own: capitalised, ending in a full stop (held-out texts have neither)."""
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text[-1:] in ".!?" else ".")
+
+
 def build_mp3_48k(data: Path, work: Path, case: Case) -> None:
     (stem,) = make_broadcast(data, work / "src", case.seed, manifests=case.manifests)
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(stem.with_suffix(".wav")), "-ac", "1",
@@ -221,6 +250,7 @@ CASES = [
     Case("story", 106, build_story, about="story in the middle third of a 3x longer recording"),
     Case("absent", 107, build_absent, about="two invented turns that were never aired"),
     Case("mp3_48k", 108, build_mp3_48k, about="48 kbps mono MP3"),
+    Case("cut", 110, build_cut, about="three invented lines inside real turns that were never aired"),
     Case("demo", 0, build_demo, about="the bundled demo episode (NPR-style page, cues, music)"),
     Case("long45", 109, build_long, long=True, about="45-minute show (opt-in: --long)"),
 ]

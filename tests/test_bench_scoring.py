@@ -110,6 +110,20 @@ def test_absent_turn_given_a_span_and_no_flag_is_caught():
     assert (f.absent, f.absent_flagged, f.absent_placed, f.recall) == (1, 0, 1, 0.0)
 
 
+def test_cut_lines_count_when_marked_not_in_audio_and_real_lines_so_marked_are_counted_too():
+    cut = "Our reporter has more on that story tonight."
+    truth = {"turns": [TRUTH["turns"][0] | {"cut_lines": [cut]}, TRUTH["turns"][1]]}
+    first = seg("garcia", "Good evening. Our reporter has more on that story tonight. Here is the news.", 1.0, 4.0,
+                kids=[("Good evening.", 1.0, 2.0), (cut, 2.0, 2.0), ("Here is the news.", 2.5, 4.0)])
+    first["children"][1]["flags"] = ["not_in_audio"]
+    second = seg("patel", "Thanks, Ana.", 5.0, 6.0, kids=[("Thanks, Ana.", 5.0, 6.0)])
+    second["children"][0]["flags"] = ["not_in_audio"]  # a real line taken for a cut one
+    f = scoring.score({"segments": [first, second]}, truth).flags
+    assert (f.lines_cut, f.lines_cut_marked, f.lines_aired, f.lines_aired_marked) == (1, 1, 3, 1)
+    first["children"][1]["flags"] = []
+    assert scoring.score({"segments": [first, second]}, truth).flags.lines_cut_marked == 0
+
+
 def test_present_turn_without_time_is_missing_and_wrong():
     sm = {"segments": [seg("garcia", "a", 1.0, 4.0), seg("patel", "b", None, None),
                        seg("garcia", "c", 7.0, 9.0)]}
