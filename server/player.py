@@ -26,6 +26,10 @@ INFO_FLAGS = {
 #: Flags that say the timing may be wrong; anything not listed here or above is shown as a warning too.
 WARNING_FLAGS = {
     "not_aligned": "No time could be found for this text; it is placed between its neighbours",
+    "not_in_audio": "Not heard in the recording (cut from the broadcast?); it is placed where it would have been",
+    "rate_outlier": "Much faster or slower than this speaker's usual pace: the timing may be off",
+    "overlaps_music": "Music or other sound at its edges: the timing may be off",
+    "text_mismatch": "The transcript does not seem to match this recording",
     "low_confidence": "Low confidence: the timing may be off",
     "speaker_uncertain": "The speaker could not be identified for certain",
 }
