@@ -181,13 +181,18 @@ def align_wav(
     ends = np.cumsum([len(t) for t in texts])
     per_turn = [flat[e - len(t):e] for t, e in zip(texts, ends, strict=True)]
     progress("align", 0.8)
-    aired = unaired.find_unaired(wav, found, spoken, texts, per_turn, options, rendering, span)
+    # the transcript is checked first: text that is not what the recording says would send every turn and line
+    # to the unaired tests (5x the time on a 45-minute show), to be flagged as a mismatch all the same
+    by_turn = rendering.joined([len(t) for t in texts])
+    fit = match.transcript_fit(wav, _build(transcript, dict(zip((t.id for t in spoken), per_turn, strict=True))),
+                               {t.id: k for k, t in enumerate(spoken)}, by_turn, found)
+    mismatch = fit is not None and fit < match.MIN_MATCH
+    aired = per_turn if mismatch else unaired.find_unaired(wav, found, spoken, texts, per_turn, options, rendering,
+                                                           span)
     checked = [_past_music_hit(t, c, found) for t, c in zip(spoken, aired, strict=True)]
     progress("align", 0.95)
     segments = quality.assess(_build(transcript, {t.id: c for t, c in zip(spoken, checked, strict=True)}), found)
-    by_turn = rendering.joined([len(t) for t in texts])
-    fit = match.transcript_fit(wav, segments, {t.id: k for k, t in enumerate(spoken)}, by_turn, found)
-    if fit is not None and fit < match.MIN_MATCH:
+    if mismatch:
         segments = quality.mismatched(segments)
     elif level == "word":
         segments = words.add_words(wav, segments, options,
