@@ -107,7 +107,7 @@ def _with_nonspeech(segments: list[Segment], found: speech.SpeechProfile) -> lis
     return out
 
 
-def _build(transcript: Transcript, times: dict[str, list[tuple[float, float]] | None]) -> list[Segment]:
+def _build(transcript: Transcript, times: dict[str, unaired.Times | None]) -> list[Segment]:
     """Turn and cue segments in transcript order, from each turn's sentence times."""
     return [
         Segment(id=item.id, kind="cue", text=item.text, start=None, end=None) if isinstance(item, Cue)
