@@ -20,9 +20,10 @@ def syncmap() -> SyncMap:
         title="Test show",
         speakers=(Speaker("ann", "ANN", "Ann Lee", "host"), Speaker("bob", "BOB")),
         segments=(
-            Segment("t1", "turn", "Hello. <Welcome> & more.", 1.0, 4.5, speaker="ann", children=(
+            Segment("t1", "turn", "Hello. Cut from the broadcast. <Welcome> & more.", 1.0, 4.5, speaker="ann", children=(
                 Segment("t1.s1", "sentence", "Hello.", 1.0, 1.8),
-                Segment("t1.s2", "sentence", "<Welcome> & more.", 2.0, 4.5),
+                Segment("t1.s2", "sentence", "Cut from the broadcast.", 1.8, 1.8, flags=("not_in_audio",)),
+                Segment("t1.s3", "sentence", "<Welcome> & more.", 2.0, 4.5),
             )),
             Segment("c1", "cue", "(SOUNDBITE OF MUSIC)", 4.5, 7.25),
             Segment("t2", "turn", "Thanks, Ann.", 7.25, 3725.5, speaker="bob", children=(
@@ -45,7 +46,7 @@ def test_vtt_has_voice_spans_escaped_text_and_hour_times(syncmap: SyncMap) -> No
     assert captions[3].end == "01:02:05.500"
     assert "<v Ann Lee>Hello." in text and "<v BOB>Thanks, Ann." in text
     assert "&lt;Welcome&gt; &amp; more." in text
-    assert "Never aired" not in text  # zero-length segments are not captions
+    assert "Never aired" not in text and "Cut from" not in text  # zero-length segments are not captions
 
 
 def test_srt_prefixes_speaker_names(syncmap: SyncMap) -> None:
