@@ -196,14 +196,14 @@ def build_cut(data: Path, work: Path, case: Case) -> None:
     middle = next(k for k in range(len(turns) // 2, len(turns)) if len(turns[k]["utterances"]) >= 2)
     first, last = len(turns) // 4, (middle + len(turns)) // 2 + 1
     for k, where, line in zip((first, middle, last), ("start", "middle", "end"), CUT_LINES, strict=True):
-        utts = [_sentence(u["text"]) for u in turns[k]["utterances"]]
+        utts = [as_sentence(u["text"]) for u in turns[k]["utterances"]]
         at = {"start": 0, "middle": 1, "end": len(utts)}[where]
         turns[k]["text"] = " ".join([*utts[:at], line, *utts[at:]])
         turns[k]["cut_lines"] = [line]
     write_case(work, truth, audio_src=stem.with_suffix(".wav"))
 
 
-def _sentence(text: str) -> str:
+def as_sentence(text: str) -> str:
     """``text`` as a sentence of its own: capitalised, ending in a full stop (held-out texts have neither)."""
     text = text.strip()
     return text[:1].upper() + text[1:] + ("" if text[-1:] in ".!?" else ".")

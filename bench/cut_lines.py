@@ -1,0 +1,92 @@
+"""Cut-lines bench: invented lines put at random into real turns of the dev shows, as a web transcript keeps
+lines the broadcast cut. It prints how many of them come out ``not_in_audio``, how many real lines are marked
+so, and how many turns start more than 1 s off.
+
+    .venv/bin/python bench/cut_lines.py [--seeds 1,2,3,4] [--cases clean1,clean2,...] [--suite dev|heldout]
+
+Each seed puts 3 of the lines below into 3 turns of each case (never the first or last turn), each at a random
+place among the turn's utterances. The audio and the truth are the suite's, built as accuracy.py builds them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import zlib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench import scoring, suite  # noqa: E402
+from bench.accuracy import data_dir  # noqa: E402
+
+LINES = [
+    "The mayor's office said the new rules would take effect at the start of next month.",
+    "Officials expect the bridge repairs to last well into the spring, weather permitting.",
+    "You can find a full list of the closures on our website along with a map of detours.",
+    "Several residents told us they had never seen the river rise so quickly in their lives.",
+    "The company plans to hire about two hundred workers over the next eighteen months.",
+    "Tickets for the concert go on sale Friday morning at the box office and online.",
+]
+CASES = "clean1,clean2,clean3,bed,noise15,mp3_48k,story"
+
+
+def with_cut_lines(truth: dict, seed: int, name: str) -> tuple[str, list[str]]:
+    """The case's transcript with 3 invented lines in it, and those lines."""
+    rng = random.Random(seed * 1000 + zlib.crc32(name.encode()) % 1000)
+    turns = truth["turns"]
+    picks = rng.sample(range(1, len(turns) - 1), 3)
+    lines = rng.sample(LINES, 3)
+    out = []
+    for k, t in enumerate(turns):
+        utts = [suite.as_sentence(u["text"]) for u in t["utterances"]]
+        if k in picks:
+            utts.insert(rng.randint(0, len(utts)), lines[picks.index(k)])
+        out.append(f"{t['speaker']}: {' '.join(utts)}")
+    return "\n\n".join(out) + "\n", lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Invented lines in real turns: are they found, and is nothing else?")
+    ap.add_argument("--data", help="shared data folder (default: $SEEKLINE_DATA or <repo>/../shared/data)")
+    ap.add_argument("--suite", choices=sorted(suite.SUITES), default="dev")
+    ap.add_argument("--cases", default=CASES, help=f"comma list (default: {CASES}; held-out names start h-)")
+    ap.add_argument("--seeds", default="1,2,3,4")
+    a = ap.parse_args(argv)
+    from aligner import pipeline
+    from aligner.transcript import load_transcript
+
+    data, out = data_dir(a.data), suite.default_out()
+    cases = {c.name: c for c in suite.SUITES[a.suite]}
+    totals = [0, 0, 0, 0, 0]  # cut lines, found, real lines, marked, turns > 1 s off
+    print(f"{'case':<12}{'seed':>5}{'cut':>5}{'found':>7}{'real':>6}{'marked':>8}{'>1 s':>6}")
+    for name in a.cases.split(","):
+        built = suite.ensure(cases[name], data, out)
+        for seed in (int(s) for s in a.seeds.split(",")):
+            text, lines = with_cut_lines(built.truth, seed, name)
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "transcript.txt"
+                path.write_text(text)
+                syncmap = pipeline.align(built.audio, load_transcript(path)).to_dict()
+            row = [0, 0, 0, 0, 0]
+            for pair in scoring.match_turns(syncmap, built.truth):
+                for c in (pair.seg or {}).get("children", []):
+                    cut = any(scoring.words(c["text"])[:5] == scoring.words(x)[:5] for x in lines)
+                    marked = "not_in_audio" in c.get("flags", [])
+                    row[0 if cut else 2] += 1
+                    row[1 if cut else 3] += marked
+                row[4] += pair.in_audio and (pair.start_error is None or abs(pair.start_error) > 1.0)
+            totals = [t + r for t, r in zip(totals, row, strict=True)]
+            print(f"{name:<12}{seed:>5}{row[0]:>5}{row[1]:>7}{row[2]:>6}{row[3]:>8}{row[4]:>6}", flush=True)
+    print(f"{'ALL':<12}{'':>5}{totals[0]:>5}{totals[1]:>7}{totals[2]:>6}{totals[3]:>8}{totals[4]:>6}")
+    print("\ncut = invented lines; found = of them marked not_in_audio; real = the other sentences; marked = of "
+          "them marked not_in_audio; >1 s = aired turns starting more than 1 s from the truth (or not at all).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
