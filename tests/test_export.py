@@ -20,11 +20,12 @@ def syncmap() -> SyncMap:
         title="Test show",
         speakers=(Speaker("ann", "ANN", "Ann Lee", "host"), Speaker("bob", "BOB")),
         segments=(
-            Segment("t1", "turn", "Hello. Cut from the broadcast. <Welcome> & more.", 1.0, 4.5, speaker="ann", children=(
-                Segment("t1.s1", "sentence", "Hello.", 1.0, 1.8),
-                Segment("t1.s2", "sentence", "Cut from the broadcast.", 1.8, 1.8, flags=("not_in_audio",)),
-                Segment("t1.s3", "sentence", "<Welcome> & more.", 2.0, 4.5),
-            )),
+            Segment("t1", "turn", "Hello. Cut from the broadcast. <Welcome> & more.", 1.0, 4.5, speaker="ann",
+                    children=(
+                        Segment("t1.s1", "sentence", "Hello.", 1.0, 1.8),
+                        Segment("t1.s2", "sentence", "Cut from the broadcast.", 1.8, 1.8, flags=("not_in_audio",)),
+                        Segment("t1.s3", "sentence", "<Welcome> & more.", 2.0, 4.5),
+                    )),
             Segment("c1", "cue", "(SOUNDBITE OF MUSIC)", 4.5, 7.25),
             Segment("t2", "turn", "Thanks, Ann.", 7.25, 3725.5, speaker="bob", children=(
                 Segment("t2.s1", "sentence", "Thanks, Ann.", 7.25, 3725.5),
