@@ -100,6 +100,17 @@ class Comparer:
         """Features of the rendering from ``start`` to ``end``."""
         return self._features(_read(self._tts, start, end))
 
+    def fit(self, tts: tuple[float, float], audio: tuple[float, float]) -> tuple[float, float]:
+        """:func:`dtw_cost` of the rendering's stretch ``tts`` against the recording's span ``audio``, and its gain
+        over the span played backwards: (reversed cost - forward cost) / reversed cost, about 0 when unrelated
+        (-1 when only the backwards span fits the text's length; 0 when neither does)."""
+        q = self.tts(*tts)
+        f = dtw_cost(q, self.audio(*audio))
+        r = dtw_cost(q, self.audio(*audio, reverse=True))
+        if not np.isfinite(f):  # the text cannot be spoken in this span at all
+            return f, -1.0 if np.isfinite(r) else 0.0
+        return f, (r - f) / r if np.isfinite(r) and r > 0 else 0.0
+
     def audio(self, start: float, end: float, *, reverse: bool = False) -> np.ndarray:
         samples = _read(self._audio, start, end)
         if self.found is not None:  # pauses shortened to MAX_PAUSE: they carry no content
@@ -129,13 +140,8 @@ def matches(wav_path: str | os.PathLike[str], rendering: engine.Rendering, spans
                     out.append(0.0)
                     continue
                 a1 = min(a1, a0 + MAX_SECONDS)
-                q = comparer.tts(t0, min(t1, t0 + MAX_SECONDS * (t1 - t0) / max(a1 - a0, 1e-3)))
-                f = dtw_cost(q, comparer.audio(a0, a1))
-                r = dtw_cost(q, comparer.audio(a0, a1, reverse=True))
-                if not np.isfinite(f):  # the text cannot be spoken in this span at all
-                    out.append(-1.0 if np.isfinite(r) else 0.0)
-                else:
-                    out.append((r - f) / r if np.isfinite(r) and r > 0 else 0.0)
+                t1 = min(t1, t0 + MAX_SECONDS * (t1 - t0) / max(a1 - a0, 1e-3))
+                out.append(comparer.fit((t0, t1), (a0, a1))[1])
         finally:
             comparer.close()
     return out

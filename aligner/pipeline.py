@@ -46,7 +46,8 @@ def _aligned_turn(turn: Turn, times: unaired.Times | None) -> Segment:
     """A turn segment from the times of its speakable sentences (``None``: the turn was not aired; a ``None``
     among them: that sentence was not, and it gets zero length where the sentence before it ends)."""
     pending = iter(times or ())
-    placed = next((t[0] for t in times or () if t), None)
+    timed = [t for t in times or () if t]
+    placed = timed[0][0] if timed else None
     children = []
     for k, sentence in enumerate(turn.sentences, start=1):
         start = end = None
@@ -65,7 +66,6 @@ def _aligned_turn(turn: Turn, times: unaired.Times | None) -> Segment:
         flags = ("not_in_audio",) if turn.speakable else ("not_aligned",)
         return Segment(id=turn.id, kind="turn", text=turn.text, start=None, end=None, speaker=turn.speaker,
                        flags=(*turn.flags, *flags), children=tuple(children))
-    timed = [t for t in times if t]
     return Segment(id=turn.id, kind="turn", text=turn.text, start=ms(timed[0][0]),
                    end=ms(timed[-1][1]), speaker=turn.speaker, flags=turn.flags, children=tuple(children))
 

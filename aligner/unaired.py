@@ -98,18 +98,15 @@ def _lines(job: _Job, result: list[Times | None], content: _Content) -> None:
     def impossible(u: Unit, ev: quality.Evidence) -> bool:
         return ev.rate is not None and ev.rate > quality.RATE_OUTLIER and len(texts[u[0]][u[1]]) >= MIN_CUT_CHARS
 
-    def suspects(among: list[Unit]) -> set[Unit]:
-        ev = {u: evidence(u, result) for u in _units(result)}
-        flagged = {u for u in among if u in ev and (_doubtful(ev[u]) or impossible(u, ev[u]))}
-        order = list(ev)
-        for k, u in enumerate(order):
-            if ev[u].onset < SUSPECT_ONSET:
-                flagged |= {v for v in order[max(0, k - 1):k + 2:2] if v in among}
-        # a line that took a cut line's audio looks right, and the cut one squeezed: test them both
-        flagged |= {(i, j + d) for i, j in flagged for d in (-1, 1) if (i, j + d) in among}
-        return {u for u in flagged if len(texts[u[0]]) >= 2}
-
-    pending, cut = sorted(suspects(_units(result))), []
+    ev = {u: evidence(u, result) for u in _units(result)}
+    order = list(ev)
+    suspects = {u for u, e in ev.items() if _doubtful(e) or impossible(u, e)}
+    for k, u in enumerate(order):
+        if ev[u].onset < SUSPECT_ONSET:
+            suspects |= set(order[max(0, k - 1):k + 2:2])
+    # a line that took a cut line's audio looks right, and the cut one squeezed: test them both
+    suspects |= {(i, j + d) for i, j in suspects for d in (-1, 1) if (i, j + d) in ev}
+    pending, cut = sorted(u for u in suspects if len(texts[u[0]]) >= 2), []
     while pending:
         group = [u for u in pending if u[0] - pending[0][0] <= 2 * LINE_REACH]
         pending = pending[len(group):]
@@ -187,11 +184,8 @@ class _Content:
             if a1 - a0 < MIN_COMPARED:
                 continue
             if (u, span) not in self.known:
-                q = self.comparer.tts(*self.spans[u])
-                f = match.dtw_cost(q, self.comparer.audio(a0, a1))
-                r = match.dtw_cost(q, self.comparer.audio(a0, a1, reverse=True))
-                gain = (r - f) / r if np.isfinite(f) and np.isfinite(r) and r > 0 else 0.0
-                self.known[(u, span)] = np.array([f if np.isfinite(f) else 1.0, -gain])
+                forward, gain = self.comparer.fit(self.spans[u], span)
+                self.known[(u, span)] = np.array([forward if np.isfinite(forward) else 1.0, -gain])
             total += (a1 - a0) * self.known[(u, span)]
             weight += a1 - a0
         return total / weight if weight else total
