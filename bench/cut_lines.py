@@ -35,10 +35,10 @@ LINES = [
 CASES = "clean1,clean2,clean3,bed,noise15,mp3_48k,story"
 
 
-def with_cut_lines(truth: dict, seed: int, name: str) -> tuple[str, list[str]]:
-    """The case's transcript with 3 invented lines in it, and those lines."""
+def with_cut_lines(truth: dict, seed: int, name: str) -> tuple[str, dict]:
+    """The case's transcript with 3 invented lines in it, and its truth with each listed as ``cut_lines``."""
     rng = random.Random(seed * 1000 + zlib.crc32(name.encode()) % 1000)
-    turns = truth["turns"]
+    turns = [dict(t) for t in truth["turns"]]
     picks = rng.sample(range(1, len(turns) - 1), 3)
     lines = rng.sample(LINES, 3)
     out = []
@@ -46,8 +46,9 @@ def with_cut_lines(truth: dict, seed: int, name: str) -> tuple[str, list[str]]:
         utts = [suite.as_sentence(u["text"]) for u in t["utterances"]]
         if k in picks:
             utts.insert(rng.randint(0, len(utts)), lines[picks.index(k)])
+            t["cut_lines"] = [lines[picks.index(k)]]
         out.append(f"{t['speaker']}: {' '.join(utts)}")
-    return "\n\n".join(out) + "\n", lines
+    return "\n\n".join(out) + "\n", {**truth, "turns": turns}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,19 +68,13 @@ def main(argv: list[str] | None = None) -> int:
     for name in a.cases.split(","):
         built = suite.ensure(cases[name], data, out)
         for seed in (int(s) for s in a.seeds.split(",")):
-            text, lines = with_cut_lines(built.truth, seed, name)
+            text, truth = with_cut_lines(built.truth, seed, name)
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / "transcript.txt"
                 path.write_text(text)
                 syncmap = pipeline.align(built.audio, load_transcript(path)).to_dict()
-            row = [0, 0, 0, 0, 0]
-            for pair in scoring.match_turns(syncmap, built.truth):
-                for c in (pair.seg or {}).get("children", []):
-                    cut = any(scoring.words(c["text"])[:5] == scoring.words(x)[:5] for x in lines)
-                    marked = "not_in_audio" in c.get("flags", [])
-                    row[0 if cut else 2] += 1
-                    row[1 if cut else 3] += marked
-                row[4] += pair.in_audio and (pair.start_error is None or abs(pair.start_error) > 1.0)
+            f = scoring.score(syncmap, truth).flags
+            row = [f.lines_cut, f.lines_cut_marked, f.lines_aired, f.lines_aired_marked, f.wrong]
             totals = [t + r for t, r in zip(totals, row, strict=True)]
             print(f"{name:<12}{seed:>5}{row[0]:>5}{row[1]:>7}{row[2]:>6}{row[3]:>8}{row[4]:>6}", flush=True)
     print(f"{'ALL':<12}{'':>5}{totals[0]:>5}{totals[1]:>7}{totals[2]:>6}{totals[3]:>8}{totals[4]:>6}")

@@ -191,7 +191,7 @@ def match_sentences(pair: TurnPair) -> list[tuple[dict[str, Any], dict[str, Any]
     the first unused sentence whose text begins with the same words (or to none).
     """
     utts = pair.truth.get("utterances", [])
-    kids = [c for c in (pair.seg or {}).get("children", []) if c.get("kind", "sentence") == "sentence"]
+    kids = _sentences(pair)
     if len(kids) == len(utts):
         return list(zip(utts, kids, strict=True))
     out, used = [], set()
