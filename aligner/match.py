@@ -69,6 +69,17 @@ def dtw_cost(a: np.ndarray, b: np.ndarray) -> float:
     return float(acc[-1] / n)
 
 
+def fit(text: np.ndarray, audio: np.ndarray, backwards: np.ndarray) -> tuple[float, float]:
+    """:func:`dtw_cost` of a text's features against its audio's, and its gain over the audio played
+    ``backwards``: (reversed cost - forward cost) / reversed cost, about 0 when unrelated (-1 when only the
+    backwards audio fits the text's length; 0 when neither does)."""
+    f = dtw_cost(text, audio)
+    r = dtw_cost(text, backwards)
+    if not np.isfinite(f):  # the text cannot be spoken in this span at all
+        return f, -1.0 if np.isfinite(r) else 0.0
+    return f, (r - f) / r if np.isfinite(r) and r > 0 else 0.0
+
+
 class Comparer:
     """A recording's spans and stretches of an eSpeak rendering (16 kHz), as features :func:`dtw_cost` compares.
 
@@ -87,39 +98,46 @@ class Comparer:
         self._tts.close()
         self._audio.close()
 
-    def _features(self, samples: np.ndarray) -> np.ndarray:
+    def _mfcc(self, samples: np.ndarray) -> np.ndarray:
         path = self.work / "piece.wav"
         with wave.open(os.fspath(path), "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(2)
             out.setframerate(SAMPLE_RATE)
             out.writeframes(samples.tobytes())
-        return features(engine.mfcc(path))
+        return engine.mfcc(path)
 
     def tts(self, start: float, end: float) -> np.ndarray:
         """Features of the rendering from ``start`` to ``end``."""
-        return self._features(_read(self._tts, start, end))
+        return features(self.tts_mfcc(start, end))
+
+    def tts_mfcc(self, start: float, end: float) -> np.ndarray:
+        """MFCCs of the rendering from ``start`` to ``end``."""
+        return self._mfcc(_read(self._tts, start, end))
+
+    def audio_mfcc(self, start: float, end: float) -> np.ndarray:
+        """MFCCs of the recording from ``start`` to ``end``, its pauses as they are."""
+        return self._mfcc(_read(self._audio, start, end))
 
     def fit(self, tts: tuple[float, float], audio: tuple[float, float]) -> tuple[float, float]:
-        """:func:`dtw_cost` of the rendering's stretch ``tts`` against the recording's span ``audio``, and its gain
-        over the span played backwards: (reversed cost - forward cost) / reversed cost, about 0 when unrelated
-        (-1 when only the backwards span fits the text's length; 0 when neither does)."""
-        q = self.tts(*tts)
-        f = dtw_cost(q, self.audio(*audio))
-        r = dtw_cost(q, self.audio(*audio, reverse=True))
-        if not np.isfinite(f):  # the text cannot be spoken in this span at all
-            return f, -1.0 if np.isfinite(r) else 0.0
-        return f, (r - f) / r if np.isfinite(r) and r > 0 else 0.0
+        """:func:`fit` of the rendering's stretch ``tts`` to the recording's span ``audio``."""
+        return fit(self.tts(*tts), self.audio(*audio), self.audio(*audio, reverse=True))
 
     def audio(self, start: float, end: float, *, reverse: bool = False) -> np.ndarray:
         samples = _read(self._audio, start, end)
         if self.found is not None:  # pauses shortened to MAX_PAUSE: they carry no content
-            a = self.found.frame(start)
-            keep = np.ones(min(len(samples) // HOP, len(self.found.speech) - a), dtype=bool)
-            for s, e in mask_runs(~self.found.speech[a:a + len(keep)]):
-                keep[s + int(MAX_PAUSE / FRAME):e] = False
+            keep = self.kept(start, len(samples) // HOP)
             samples = samples[: len(keep) * HOP].reshape(len(keep), HOP)[keep].ravel()
-        return self._features(samples[::-1].copy() if reverse else samples)
+        return features(self._mfcc(samples[::-1].copy() if reverse else samples))
+
+    def kept(self, start: float, frames: int) -> np.ndarray:
+        """Which of ``frames`` speech-profile frames from ``start`` are compared: all but pauses past MAX_PAUSE."""
+        assert self.found is not None
+        a = self.found.frame(start)
+        keep = np.ones(min(frames, len(self.found.speech) - a), dtype=bool)
+        for s, e in mask_runs(~self.found.speech[a:a + len(keep)]):
+            keep[s + int(MAX_PAUSE / FRAME):e] = False
+        return keep
 
 
 def _read(wav: wave.Wave_read, start: float, end: float) -> np.ndarray:
