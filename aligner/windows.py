@@ -10,6 +10,7 @@ not the recording.
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import subprocess
@@ -79,8 +80,7 @@ def align_sentences(
     rendering: engine.Rendering | None = None,
 ) -> list[tuple[float, float]]:
     """Times of every sentence of ``turns`` (each turn's sentence texts, all of them synthesised as
-    ``rendering`` if given), in order, inside ``span``. The windows synthesise their own part again: a slice
-    of the whole rendering made some windows drift by seconds (measured on the 45-minute show)."""
+    ``rendering`` if given), in order, inside ``span``."""
     lo, hi = span or (0.0, found.duration)
     speech_seconds = sum(min(e, hi) - max(s, lo) for s, e in found.regions() if e > lo and s < hi)
     if speech_seconds <= LONG_SECONDS or len(turns) < 2:
@@ -101,21 +101,31 @@ def align_sentences(
         first = stop
     jobs = []
     fine = replace(options, dtw_margin=FINE_MARGIN)
-    for first, stop in bounds:
-        a, z = max(0, first - CONTEXT), min(len(turns), stop + CONTEXT)
-        left = lo if a == 0 else max(lo, coarse[a][0] - MARGIN)
-        right = hi if z == len(turns) else min(hi, coarse[z - 1][1] + MARGIN)
-        skip, keep = sum(len(t) for t in turns[a:first]), sum(len(t) for t in turns[first:stop])
-        jobs.append(((wav_path, found, [x for t in turns[a:z] for x in t], fine, (left, right)), skip, keep))
-    times: list[tuple[float, float]] = []
-    done = 0
-    for (_, skip, keep), got in zip(jobs, _run_all([j[0] for j in jobs]), strict=True):
-        for start, end in got[skip:skip + keep]:  # never before the previous window's last sentence
-            floor = times[-1][1] if times else lo
-            times.append((max(start, floor), max(end, floor)))
-        done += 1
-        progress(0.2 + 0.8 * done / len(jobs))
+    starts = [0, *itertools.accumulate(len(t) for t in turns)]  # each turn's first sentence
+    with tempfile.TemporaryDirectory(prefix="seekline-windows-") as work:
+        for k, (first, stop) in enumerate(bounds):
+            a, z = max(0, first - CONTEXT), min(len(turns), stop + CONTEXT)
+            left = lo if a == 0 else max(lo, coarse[a][0] - MARGIN)
+            right = hi if z == len(turns) else min(hi, coarse[z - 1][1] + MARGIN)
+            part = _part(rendering, starts[a], starts[z], Path(work) / f"tts-{k}.wav") if rendering else None
+            jobs.append(((wav_path, found, [x for t in turns[a:z] for x in t], fine, (left, right), part),
+                         starts[first] - starts[a], starts[stop] - starts[first]))
+        times: list[tuple[float, float]] = []
+        done = 0
+        for (_, skip, keep), got in zip(jobs, _run_all([j[0] for j in jobs]), strict=True):
+            for start, end in got[skip:skip + keep]:  # never before the previous window's last sentence
+                floor = times[-1][1] if times else lo
+                times.append((max(start, floor), max(end, floor)))
+            done += 1
+            progress(0.2 + 0.8 * done / len(jobs))
     return times
+
+
+def _part(rendering: engine.Rendering, first: int, stop: int, out_wav: Path) -> engine.Rendering:
+    """Texts ``first`` to ``stop`` of ``rendering``, cut out into ``out_wav``."""
+    a, b = rendering.spans[first][0], rendering.spans[stop - 1][1]
+    splice(rendering.wav, [(a, b)], out_wav)
+    return engine.Rendering(out_wav, tuple((s - a, e - a) for s, e in rendering.spans[first:stop]))
 
 
 def _run_all(calls: list[tuple]) -> Iterator[list[tuple[float, float]]]:
