@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import audio, engine, locate, match, quality, speech, unaired, windows, words
+from . import audio, edges, engine, locate, match, quality, speech, unaired, windows, words
 from .errors import AlignmentError
 from .models import LEVELS, Coverage, Cue, Segment, SyncMap, Transcript, Turn, ms
 
@@ -190,6 +190,8 @@ def align_wav(
     aired = per_turn if mismatch else unaired.find_unaired(wav, found, spoken, texts, per_turn, options, rendering,
                                                            span)
     checked = [_past_music_hit(t, c, found) for t, c in zip(spoken, aired, strict=True)]
+    if not mismatch:
+        checked = edges.trim(wav, found, texts, checked, rendering, options)
     progress("align", 0.95)
     segments = quality.assess(_build(transcript, {t.id: c for t, c in zip(spoken, checked, strict=True)}), found)
     if mismatch:

@@ -97,6 +97,43 @@ class SpeechProfile:
             new_b += 1
         return new_a * FRAME, new_b * FRAME
 
+    def onsets_after(self, start: float, end: float, reach: float) -> list[float]:
+        """Onsets in ``[start, end)`` after a pause (JOIN_GAP or more) and at most ``reach`` seconds after the
+        first speech there, in order."""
+        a, b = self.frame(start), self.frame(end)
+        inside = np.flatnonzero(self.speech[a:b])
+        if not inside.size:
+            return []
+        first = k = a + int(inside[0])
+        out = []
+        while (nxt := self._sound_from(k, b)[1]) is not None and (nxt - first) * FRAME <= reach:
+            out.append(nxt * FRAME)
+            k = nxt
+        return out
+
+    def offsets_before(self, start: float, end: float, reach: float) -> list[float]:
+        """Offsets in ``(start, end]`` before a pause (JOIN_GAP or more) and at most ``reach`` seconds before the
+        last speech there, latest first (see :meth:`onsets_after`)."""
+        a, b = self.frame(start), self.frame(end)
+        inside = np.flatnonzero(self.speech[a:b])
+        if not inside.size:
+            return []
+        last = k = a + int(inside[-1]) + 1
+        out = []
+        while (prev := self._sound_to(a, k)[1]) is not None and (last - prev) * FRAME <= reach:
+            out.append(prev * FRAME)
+            k = prev
+        return out
+
+    def rise(self, onset: float) -> float:
+        """Where the sound the VAD marks from ``onset`` rises out of the noise floor (SOFT_DB above it), at most
+        LOOKBACK earlier: the VAD is slow to trust a voice that follows music."""
+        i = stop = self.frame(onset)
+        floor = float(np.percentile(self.db, 10)) + SOFT_DB
+        while i > max(0, stop - int(LOOKBACK / FRAME)) and self.db[i - 1] > floor:
+            i -= 1
+        return i * FRAME
+
     def _past_blips(self, i: int, b: int) -> int:
         """The first onset from frame ``i`` on that does not start a blip (see BLIP; a doubtful voice is not
         enough here, as a spoken heading such as "Three." may stand alone before the first line)."""
@@ -245,6 +282,12 @@ class SpeechProfile:
         near = range(max(i - 2, 3), min(i + 3, len(db) - 3))
         steps = [sign * (db[j:j + 3].mean() - db[j - 3:j].mean()) for j in near]
         return bool(steps) and max(steps) >= CUT_DB
+
+    def belief(self, start: float, end: float) -> float:
+        """Mean VAD probability over the speech frames of ``[start, end)`` (1.0 when there are none)."""
+        a, b = self.frame(start), self.frame(end)
+        voice = self.voice[a:b][self.speech[a:b]]
+        return float(voice.mean()) if voice.size else 1.0
 
     def voiced_fraction(self, start: float, end: float) -> float:
         """Share of ``[start, end)`` that the VAD calls speech."""

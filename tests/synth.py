@@ -47,6 +47,12 @@ def tone(seconds: float, freq: float = 440.0, gain: float = 0.2) -> np.ndarray:
     return (gain * chord).astype(np.float32)
 
 
+def jingle(text: str, voice: str = "en-us+f4", gain: float = 1.0) -> np.ndarray:
+    """``text`` spoken over a loud chord: a station ident the VAD half believes."""
+    x = speak(text, voice)
+    return x + tone(len(x) / SR, freq=330.0, gain=gain)[: len(x)]
+
+
 def build(
     turns: list[tuple[str, str, str]],
     out: Path,
@@ -55,15 +61,21 @@ def build(
     pause: float = 0.6,
     noise_db: float | None = -45.0,
     seed: int = 0,
+    before: dict[int, np.ndarray] | None = None,
 ) -> list[TurnTruth]:
-    """Write a WAV of ``(speaker, voice, text)`` turns to ``out`` and return each turn's true speech span."""
+    """Write a WAV of ``(speaker, voice, text)`` turns to ``out`` and return each turn's true speech span.
+
+    ``before`` puts a sound nobody transcribed, and a pause, before the turns it names (by index)."""
     parts: list[np.ndarray] = []
     truth: list[TurnTruth] = []
     t = 0.0
     if lead_in is not None:
         parts.append(lead_in)
         t += len(lead_in) / SR
-    for speaker, voice, text in turns:
+    for k, (speaker, voice, text) in enumerate(turns):
+        if before and k in before:
+            parts += [before[k], np.zeros(int(pause * SR), dtype=np.float32)]
+            t += len(before[k]) / SR + pause
         x = speak(text, voice)
         a, b = speech_span(x)
         truth.append(TurnTruth(speaker, text, round(t + a, 3), round(t + b, 3)))

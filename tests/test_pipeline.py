@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import synth
 
-from aligner import unaired
+from aligner import edges, unaired
 from aligner.errors import AlignmentError, AudioError
 from aligner.models import Cue, Sentence, Speaker, SyncMap, Transcript, Turn
 from aligner.pipeline import align
@@ -156,6 +156,23 @@ def test_lines_that_were_never_aired_are_flagged_and_leave_their_turns_in_place(
     for seg, tr in zip(aired, truth, strict=True):
         assert abs(seg.start - tr.start) < 0.25 and abs(seg.end - tr.end) < 0.25, (seg.id, seg.start, seg.end, tr)
         assert not {"not_in_audio", "rate_outlier", "low_confidence"} & set(seg.flags), seg
+
+
+def test_a_jingle_nobody_transcribed_stays_out_of_the_turns_around_it(tmp_path: Path, monkeypatch) -> None:
+    audio = tmp_path / "jingles.wav"
+    ident = synth.jingle("You are listening to Mountain Public Radio, ninety one point five.")
+    truth = synth.build(TURNS, audio, lead_in=np.zeros(int(1.5 * synth.SR), dtype=np.float32),
+                        before={1: ident, 3: ident})
+
+    def off(syncmap: SyncMap) -> list[str]:
+        turns = [s for s in syncmap.segments if s.kind == "turn"]
+        return [s.id for s, t in zip(turns, truth, strict=True)
+                if max(abs(s.start - t.start), abs(s.end - t.end)) > 0.25]
+
+    assert off(align(audio, transcript_of(TURNS))) == []
+    # the VAD half believes a voice over music, so only the text can tell the jingle from the turn
+    monkeypatch.setattr(edges, "trim", lambda wav, found, texts, times, *rest: times)
+    assert off(align(audio, transcript_of(TURNS)))
 
 
 def test_audio_with_no_speech_is_flagged_as_failed_not_confident(tmp_path: Path) -> None:

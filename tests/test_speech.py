@@ -180,3 +180,26 @@ def test_a_song_the_vad_half_believes_is_not_a_region_to_align() -> None:
                     voice=[0.0, 0.45, 0.0, 1.0, 0.0])
     (start, end), = found.regions()
     assert start == pytest.approx(4.5 - 0.3, abs=0.2) and end == pytest.approx(7.5 + 0.3, abs=0.2)
+
+
+def test_onsets_after_and_offsets_before_a_pause_within_reach() -> None:
+    found = profile((1.0, QUIET), (1.0, LOUD), (0.5, QUIET), (1.0, LOUD), (0.1, QUIET), (1.0, LOUD), (3.0, QUIET),
+                    (1.0, LOUD))
+    # the 0.1 s gap is inside a sound (JOIN_GAP), the last onset is beyond reach of the first speech at 1.0
+    assert found.onsets_after(0.0, 9.0, reach=5.0) == pytest.approx([2.5])
+    assert found.onsets_after(0.0, 9.0, reach=8.0) == pytest.approx([2.5, 7.6])
+    assert found.offsets_before(0.0, 9.0, reach=8.0) == pytest.approx([4.6, 2.0])  # latest first
+    assert found.offsets_before(0.0, 9.0, reach=2.0) == []
+
+
+def test_belief_is_the_vad_mean_over_speech_frames_only() -> None:
+    found = profile((1.0, LOUD), (1.0, QUIET), (1.0, LOUD), voice=[0.5, 0.0, 0.9])
+    assert found.belief(0.0, 3.0) == pytest.approx(0.7)
+    assert found.belief(1.0, 2.0) == 1.0  # no speech: nothing to doubt
+
+
+def test_rise_steps_back_over_a_loud_onset_the_vad_missed_but_not_into_quiet() -> None:
+    found = profile((1.0, QUIET), (0.2, ROOM), (1.0, LOUD))
+    assert found.rise(1.2) == pytest.approx(1.0)
+    found = profile((1.0, QUIET), (0.6, ROOM), (1.0, LOUD))
+    assert found.rise(1.6) == pytest.approx(1.3)  # at most LOOKBACK

@@ -1,0 +1,37 @@
+"""edges.choose: which onset (or offset) a turn's text clearly fits better from, on hand-made fits (no audio)."""
+
+from __future__ import annotations
+
+import math
+
+from aligner import edges
+
+
+def test_the_start_stays_when_no_onset_fits_clearly_better() -> None:
+    assert edges.choose([]) is None
+    assert edges.choose([(0.0, 0.50, 0.20, 1.0), (2.0, 0.45, 0.25, 1.0)]) is None  # 0.05 + 0.05: not clearly
+
+
+def test_an_onset_the_text_fits_clearly_better_from_is_chosen() -> None:
+    assert edges.choose([(0.0, 0.50, 0.20, 1.0), (2.0, 0.40, 0.30, 1.0)]) == 2.0
+
+
+def test_both_measures_must_agree() -> None:
+    assert edges.choose([(0.0, 0.50, 0.20, 1.0), (2.0, 0.25, 0.21, 1.0)]) is None  # closer by 0.25, no clearer
+
+
+def test_a_later_onset_must_beat_the_one_chosen_before_it() -> None:
+    fitted = [(0.0, 0.50, 0.20, 1.0), (2.0, 0.40, 0.30, 1.0), (4.0, 0.38, 0.33, 1.0)]
+    assert edges.choose(fitted) == 2.0
+    fitted = [(0.0, 0.50, 0.20, 1.0), (2.0, 0.40, 0.30, 1.0), (4.0, 0.30, 0.40, 1.0)]
+    assert edges.choose(fitted) == 4.0
+
+
+def test_a_text_that_cannot_be_spoken_with_the_sound_at_all_fits_better_without_it() -> None:
+    assert edges.choose([(0.0, math.inf, -1.0, 1.0), (3.0, 0.40, 0.30, 1.0)]) == 3.0
+    assert edges.choose([(0.0, math.inf, -1.0, 1.0), (3.0, math.inf, -1.0, 1.0)]) is None
+
+
+def test_past_a_sound_the_vad_doubts_that_the_text_does_not_need() -> None:
+    fitted = [(0.0, 0.60, 0.04, 1.0), (2.2, 0.51, 0.14, 0.6), (3.4, 0.49, 0.15, 0.6), (6.5, 0.48, 0.16, 0.97)]
+    assert edges.choose(fitted) == 3.4  # not past speech the VAD is sure of, however alike the fit
