@@ -48,7 +48,7 @@ def trim(
     flat = iter(rendering.spans)
     tts = [(got[0][0], got[-1][1]) for got in ([next(flat) for _ in t] for t in texts)]
     out = [None if t is None else list(t) for t in times]
-    with tempfile.TemporaryDirectory(prefix="seekline-lead-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="seekline-edges-") as tmp:
         comparer = match.Comparer(wav_path, rendering.wav, Path(tmp), found)
         try:
             for i, turn in enumerate(out):
