@@ -63,7 +63,7 @@ def trim(
                         turn[-1] = (turn[-1][0], edge)
                     elif not tail and span[0] < turn[0][1] - MIN_REST:
                         turn[0] = (span[0], turn[0][1])
-                    else:
+                    elif span[1] - span[0] <= windows.LONG_SECONDS:  # a longer turn would need windows
                         turn[:] = windows.align_span(wav_path, found, texts[i], options, span)
         finally:
             comparer.close()
