@@ -129,7 +129,7 @@ class SpeechProfile:
         """Where the sound the VAD marks from ``onset`` rises out of the noise floor (SOFT_DB above it), at most
         LOOKBACK earlier: the VAD is slow to trust a voice that follows music."""
         i = stop = self.frame(onset)
-        floor = float(np.percentile(self.db, 10)) + SOFT_DB
+        floor = noise_floor(self.db) + SOFT_DB
         while i > max(0, stop - int(LOOKBACK / FRAME)) and self.db[i - 1] > floor:
             i -= 1
         return i * FRAME
@@ -314,13 +314,18 @@ def nonspeech(found: SpeechProfile, min_length: float = 2.0) -> list[tuple[float
     """Stretches without speech at least ``min_length`` long: ``(start, end, "music" | "silence")``."""
     if found.db.size == 0:
         return []
-    floor = float(np.percentile(found.db, 10))
+    floor = noise_floor(found.db)
     out = []
     for s, e in mask_runs(found.voice <= VOICE_THRESHOLD):
         if (e - s) * FRAME >= min_length:
             kind = "music" if float(np.median(found.db[s:e])) > floor + MUSIC_DB else "silence"
             out.append((s * FRAME, e * FRAME, kind))
     return out
+
+
+def noise_floor(db: np.ndarray) -> float:
+    """The recording's quiet level: the 10th percentile of its frame levels (0.0 for no frames)."""
+    return float(np.percentile(db, 10)) if db.size else 0.0
 
 
 def mask_runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -351,7 +356,7 @@ def profile(wav_path: str | os.PathLike[str]) -> SpeechProfile:
     raw = probs[idx] if probs.size else np.zeros(len(db), dtype=np.float32)
     width = int(VOICE_SMOOTH / FRAME)
     voice = np.convolve(raw, np.ones(width, dtype=np.float32) / width, mode="same") if raw.size > width else raw
-    floor = float(np.percentile(db, 10)) if db.size else 0.0
+    floor = noise_floor(db)
     # edges need the sharp, unsmoothed VAD; the smoothed one only where speech is
     near_voice = _dilate((raw > VOICE_THRESHOLD) & _dilate(voice > VOICE_THRESHOLD, width), int(VOICE_REACH / FRAME))
     loud = _speech_mask(db, floor)
