@@ -30,6 +30,7 @@ SURE = 0.9
 SURE_SHARE = 0.3
 JOIN_GAP = 0.3  # speech runs closer than this are one sound (a music hit may come in a few bursts)
 LOOKBACK = 0.30  # a start found inside speech moves back to an onset at most this far before it
+LAG_DB = 10.0  # sound this close to a word's level, just before the VAD trusts it, is its onset (not a breath)
 VOICE_THRESHOLD = 0.5  # VAD probability above which a window is speech
 VOICE_REACH = 0.08  # loud frames this close to VAD speech count as speech (the VAD is coarse)
 MUSIC_DB = 12.0  # non-speech this far above the noise floor is music (or other sound), not silence
@@ -53,6 +54,7 @@ class SpeechProfile:
     voice: np.ndarray  # VAD probability of speech
     speech: np.ndarray  # bool: loud and voiced (short pauses inside speech filled in)
     soft: np.ndarray  # bool: above the noise floor, as in the quiet edges of words
+    floor: float  # the noise floor, dB (see noise_floor)
 
     @property
     def duration(self) -> float:
@@ -88,7 +90,11 @@ class SpeechProfile:
             earlier = np.flatnonzero(self.speech[a:lo + int(quiet[-1])]) if quiet.size else quiet
             new_b = a + int(earlier[-1]) + 1 if earlier.size else b
         new_b = self._before_music(new_a, new_b)
-        # widen over the soft onset and decay of the first and last words
+        # widen over an onset the VAD was slow to trust (as loud as the words after it, risen out of quiet), else
+        # over the soft onset of the first word; and over the soft decay of the last
+        risen = self._risen(new_a)
+        if risen is not None and risen < new_a and self.db[risen:new_a].max() >= self.db[new_a:b].max() - LAG_DB:
+            new_a = risen
         stop = max(0, new_a - int(MAX_SOFT_EDGE / FRAME))
         while new_a > stop and self.soft[new_a - 1] and not self.speech[new_a - 1]:
             new_a -= 1
@@ -128,11 +134,19 @@ class SpeechProfile:
     def rise(self, onset: float) -> float:
         """Where the sound the VAD marks from ``onset`` rises out of the noise floor (SOFT_DB above it), at most
         LOOKBACK earlier: the VAD is slow to trust a voice that follows music."""
-        i = stop = self.frame(onset)
-        floor = noise_floor(self.db) + SOFT_DB
-        while i > max(0, stop - int(LOOKBACK / FRAME)) and self.db[i - 1] > floor:
+        i = self.frame(onset)
+        risen = self._risen(i)
+        return (max(0, i - int(LOOKBACK / FRAME)) if risen is None else risen) * FRAME
+
+    def _risen(self, i: int) -> int | None:
+        """The frame where the sound before frame ``i`` rises out of the noise floor (SOFT_DB above it), if that is
+        at most LOOKBACK earlier; ``None`` if the sound runs on further (music under the onset)."""
+        stop = max(0, i - int(LOOKBACK / FRAME))
+        while i > 0 and self.db[i - 1] > self.floor + SOFT_DB:
+            if i == stop:
+                return None
             i -= 1
-        return i * FRAME
+        return i
 
     def _past_blips(self, i: int, b: int) -> int:
         """The first onset from frame ``i`` on that does not start a blip (see BLIP; a doubtful voice is not
@@ -314,7 +328,7 @@ def nonspeech(found: SpeechProfile, min_length: float = 2.0) -> list[tuple[float
     """Stretches without speech at least ``min_length`` long: ``(start, end, "music" | "silence")``."""
     if found.db.size == 0:
         return []
-    floor = noise_floor(found.db)
+    floor = found.floor
     out = []
     for s, e in mask_runs(found.voice <= VOICE_THRESHOLD):
         if (e - s) * FRAME >= min_length:
@@ -362,7 +376,7 @@ def profile(wav_path: str | os.PathLike[str]) -> SpeechProfile:
     loud = _speech_mask(db, floor)
     # a word's quiet edge is above the floor but not loud: music and tones are loud, so they never count
     soft = (db > floor + SOFT_DB) & ~loud
-    return SpeechProfile(db=db, voice=voice, speech=loud & near_voice, soft=soft)
+    return SpeechProfile(db=db, voice=voice, speech=loud & near_voice, soft=soft, floor=floor)
 
 
 def _dilate(mask: np.ndarray, reach: int) -> np.ndarray:

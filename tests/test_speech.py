@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from aligner import pipeline, quality
 from aligner.models import Segment, Sentence, Turn
-from aligner.speech import FRAME, SpeechProfile
+from aligner.speech import FRAME, SpeechProfile, noise_floor
 
 QUIET, ROOM, LOUD = -70.0, -45.0, -20.0
 
@@ -21,7 +23,7 @@ def profile(*parts: tuple[float, float], voice: list[float] | None = None) -> Sp
     speech = db >= LOUD
     probs = speech.astype(np.float32) if voice is None else np.concatenate(
         [np.full(int(round(sec / FRAME)), p, np.float32) for (sec, _), p in zip(parts, voice, strict=True)])
-    return SpeechProfile(db=db, voice=probs, speech=speech, soft=(db > QUIET + 3) & ~speech)
+    return SpeechProfile(db=db, voice=probs, speech=speech, soft=(db > QUIET + 3) & ~speech, floor=noise_floor(db))
 
 
 def test_clip_cut_in_starts_with_its_room_tone() -> None:
@@ -87,6 +89,22 @@ def test_start_in_the_tail_of_the_previous_speech_moves_to_the_next_onset() -> N
     found = profile((3.0, LOUD), (1.0, QUIET), (3.0, LOUD))
     start, _ = found.snap(2.9, 7.0)
     assert start == pytest.approx(4.0)
+
+
+def lagging(found: SpeechProfile, first: float) -> SpeechProfile:
+    """``found`` with no speech frames before ``first`` s: a VAD slow to trust what is loud there."""
+    return replace(found, speech=found.speech & (np.arange(len(found.db)) >= round(first / FRAME)))
+
+
+def test_start_steps_back_over_a_loud_onset_the_vad_was_slow_to_trust() -> None:
+    found = lagging(profile((2.0, QUIET), (2.5, LOUD)), 2.25)  # in noise, the VAD trusts a voice late
+    assert found.snap(2.4, 4.5)[0] == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("loud", [0.5, 1.0])  # music under the onset: no rise out of quiet within LOOKBACK
+def test_start_stays_on_the_voice_when_loud_sound_runs_on_before_it(loud: float) -> None:
+    found = lagging(profile((2.0, QUIET), (loud + 2.0, LOUD)), 2.0 + loud)
+    assert found.snap(2.0 + loud, 4.0 + loud)[0] == pytest.approx(2.0 + loud)
 
 
 def test_end_just_inside_the_next_word_moves_back_to_the_offset() -> None:
