@@ -71,11 +71,12 @@ def find_unaired(
     with tempfile.TemporaryDirectory(prefix="seekline-unaired-") as tmp:
         comparer = match.Comparer(wav_path, rendering.wav, Path(tmp), found)
         try:
-            _lines(job, result, _Content(comparer, rendering, texts))
+            content = _Content(comparer, rendering, texts)
+            _lines(job, result, content)
+            result = [t if t is None or any(t) else None for t in result]  # every line cut: the turn was not aired
+            _turns(job, result, content)
         finally:
             comparer.close()
-    result = [t if t is None or any(t) else None for t in result]  # every line cut: the turn was not aired
-    _turns(job, result)
     return result
 
 
@@ -115,8 +116,7 @@ def _lines(job: _Job, result: list[Times | None], content: _Content) -> None:
             keep = [u for u in _units(result, i - LINE_REACH, i + LINE_REACH) if u != (i, j)]
             trial = _realign(job, result, keep)
             gain = sum(evidence(u, trial).confidence() - evidence(u, result).confidence() for u in keep)
-            moved = [u for u in keep if trial[u[0]][u[1]] != result[u[0]][u[1]]]
-            fit = content.cost(result, [*moved, (i, j)]) - content.cost(trial, moved)  # > 0: fits better
+            fit = _fit(content, result, trial, [(i, j)])
             harmless = impossible((i, j), evidence((i, j), result)) and gain >= -NO_HARM
             if min(fit) > 0 and (gain >= MIN_LINE_GAIN or harmless):
                 passed.append((fit[1], (i, j), trial))  # rivals ranked by the backwards-relative measure
@@ -130,7 +130,7 @@ def _lines(job: _Job, result: list[Times | None], content: _Content) -> None:
         result[:] = _realign(job, result, _units(result, i - SETTLE_REACH, i + SETTLE_REACH))
 
 
-def _turns(job: _Job, result: list[Times | None]) -> None:
+def _turns(job: _Job, result: list[Times | None], content: _Content) -> None:
     """Mark turns that were not aired, in ``result``."""
     found = job.found
     segs = [_turn(job, result, i) for i in range(len(result))]
@@ -153,10 +153,19 @@ def _turns(job: _Job, result: list[Times | None]) -> None:
         old = sum(confidence(_turn(job, result, i)) for i in near)
         trial = _realign(job, result, keep)
         gain = sum(confidence(_turn(job, trial, i)) for i in near) - old
-        # removing it must help the neighbours, or (when its own evidence is against it) not hurt them
-        if gain >= MIN_GAIN or (c in doubtful and gain >= -NO_HARM):
+        # removing it must help the neighbours, or (when its own evidence is against it) not hurt them and make
+        # their texts fit their audio better
+        harmless = c in doubtful and gain >= -NO_HARM and min(_fit(content, result, trial, _units(result, c, c))) > 0
+        if gain >= MIN_GAIN or harmless:
             result[:] = trial
             result[c] = None
+
+
+def _fit(content: _Content, result: list[Times | None], trial: list[Times | None], gone: list[Unit]) -> np.ndarray:
+    """How much better (> 0) the lines that moved in ``trial`` fit their audio there than they and the lines
+    ``gone`` did in ``result``, by both measures of :class:`_Content`."""
+    moved = [u for u in _units(trial) if u not in gone and trial[u[0]][u[1]] != result[u[0]][u[1]]]
+    return content.cost(result, [*moved, *gone]) - content.cost(trial, moved)
 
 
 class _Content:
