@@ -103,8 +103,9 @@ def _spoken_chars(seg: Segment) -> int:
 def after_music_hit(turn_text: str, found: SpeechProfile, start: float, end: float) -> float | None:
     """When a turn timed ``[start, end)`` opens on a music hit taken for its first word: where its next sound
     starts (see SpeechProfile.after_doubtful_blip); ``None`` when it does not, or when its text itself opens
-    with a word or two and a pause (SHORT_OPENING)."""
-    if SHORT_OPENING.match(text.speech(turn_text)):
+    with a word or two and a pause (SHORT_OPENING) and the turn starts where a sound does (a word is spoken from
+    its onset; a start inside a sound is on the tail of what came before, such as a sting)."""
+    if SHORT_OPENING.match(text.speech(turn_text)) and not found.inside_sound(start):
         return None
     return found.after_doubtful_blip(start, end)
 

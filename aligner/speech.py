@@ -297,6 +297,11 @@ class SpeechProfile:
         steps = [sign * (db[j:j + 3].mean() - db[j - 3:j].mean()) for j in near]
         return bool(steps) and max(steps) >= CUT_DB
 
+    def inside_sound(self, t: float) -> bool:
+        """Whether ``t`` is inside speech-like sound that began before it (the frame before is speech)."""
+        a = self.frame(t)
+        return 0 < a < len(self.speech) and bool(self.speech[a - 1] and self.speech[a])
+
     def belief(self, start: float, end: float) -> float:
         """Mean VAD probability over the speech frames of ``[start, end)`` (1.0 when there are none)."""
         a, b = self.frame(start), self.frame(end)

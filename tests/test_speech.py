@@ -157,6 +157,15 @@ def test_a_turn_started_on_a_music_hit_starts_at_its_first_word(text: str, start
     assert times is not None and times[0][0] == pytest.approx(start) and times[1] == (5.0, 6.5)
 
 
+def test_a_turn_started_inside_the_tail_of_a_sting_starts_at_its_first_word_even_if_its_text_opens_short() -> None:
+    # the sting sounds from 1.0 s; the turn was given its tail from 2.0 s: that is not "Two." spoken from its onset
+    found = profile((1.0, QUIET), (1.5, LOUD), (2.0, QUIET), (3.0, LOUD), voice=[0.0, 0.6, 0.0, 1.0])
+    text = "II When forty winters shall besiege thy brow."
+    turn = Turn(id="t1", speaker="host", text=text, sentences=(Sentence(text=text, speech=text),))
+    times = pipeline._past_music_hit(turn, [(2.0, 5.0), (5.0, 7.5)], found)
+    assert times is not None and times[0][0] == pytest.approx(4.5)
+
+
 @pytest.mark.parametrize("apart", [0.1, 0.5])
 def test_a_music_hit_in_bursts_is_one_sound(apart: float) -> None:
     found = profile((1.0, QUIET), (0.4, LOUD), (apart, QUIET), (0.4, LOUD), (2.0, QUIET), (3.0, LOUD),
