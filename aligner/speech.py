@@ -63,8 +63,9 @@ class SpeechProfile:
     def frame(self, t: float) -> int:
         return min(max(int(round(t / FRAME)), 0), len(self.db))
 
-    def snap(self, start: float, end: float) -> tuple[float, float]:
-        """Move ``start`` to the speech onset and ``end`` to the speech offset near them, never past each other."""
+    def snap(self, start: float, end: float, earliest: float = 0.0) -> tuple[float, float]:
+        """Move ``start`` to the speech onset and ``end`` to the speech offset near them, never past each other
+        (nor back past ``earliest``, where the segment before ends, for a sound the VAD was slow to trust)."""
         a, b = self.frame(start), self.frame(end)
         if b - a < 2:
             return start, end
@@ -93,7 +94,8 @@ class SpeechProfile:
         # widen over an onset the VAD was slow to trust (as loud as the words after it, risen out of quiet), else
         # over the soft onset of the first word; and over the soft decay of the last
         risen = self._risen(new_a)
-        if risen is not None and risen < new_a and self.db[risen:new_a].max() >= self.db[new_a:b].max() - LAG_DB:
+        if (risen is not None and self.frame(earliest) <= risen < new_a
+                and self.db[risen:new_a].max() >= self.db[new_a:b].max() - LAG_DB):
             new_a = risen
         stop = max(0, new_a - int(MAX_SOFT_EDGE / FRAME))
         while new_a > stop and self.soft[new_a - 1] and not self.speech[new_a - 1]:

@@ -63,8 +63,9 @@ def align_span(
         raw = engine.align_fragments(target, list(texts), options, rendering)
     times: list[tuple[float, float]] = []
     for a, b in raw:
-        start, end = found.snap(timemap.to_source(a), timemap.to_source(b, is_end=True))
-        times.append((found.lead_in(start, times[-1][1] if times else lo), end))
+        before = times[-1][1] if times else lo
+        start, end = found.snap(timemap.to_source(a), timemap.to_source(b, is_end=True), before)
+        times.append((found.lead_in(start, before), end))
     # a clip's own room tone after its last word belongs to it too, up to where the next one starts
     nexts = [s for s, _ in times[1:]] + [hi]
     return [(s, found.lead_out(e, n)) for (s, e), n in zip(times, nexts, strict=True)]

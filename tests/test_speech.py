@@ -99,6 +99,7 @@ def lagging(found: SpeechProfile, first: float) -> SpeechProfile:
 def test_start_steps_back_over_a_loud_onset_the_vad_was_slow_to_trust() -> None:
     found = lagging(profile((2.0, QUIET), (2.5, LOUD)), 2.25)  # in noise, the VAD trusts a voice late
     assert found.snap(2.4, 4.5)[0] == pytest.approx(2.0)
+    assert found.snap(2.4, 4.5, earliest=2.1)[0] == pytest.approx(2.25)  # never into the segment before
 
 
 @pytest.mark.parametrize("loud", [0.5, 1.0])  # music under the onset: no rise out of quiet within LOOKBACK
