@@ -54,9 +54,11 @@ def locate(
         return None
     first, last, confidence = vote(query, ref)
     step = POOL * engine.MFCC_STEP
-    # the end, found the way the start is: the same vote on the text and recording played backwards
+    # the end, found the way the start is: the same vote on the text and recording played backwards; when that
+    # puts the end before the start (a text the recording does not hold), the forward vote's end stands
     back, _, back_confidence = vote(query[::-1].copy(), ref[::-1].copy())
-    last = len(ref) - 1 - back
+    if len(ref) - 1 - back > first:
+        last = len(ref) - 1 - back
     confidence = min(confidence, back_confidence)
     start, end = times[first], times[last] + step
     start, end = _to_pause(found, start, -1), _to_pause(found, end, +1)

@@ -51,6 +51,8 @@ def align_span(
     """Align ``texts`` (already synthesised as ``rendering``, if given) to the speech inside ``span`` (default:
     the whole recording), edges snapped to speech."""
     lo, hi = span or (0.0, found.duration)
+    if hi - lo < engine.MFCC_STEP:  # no audio to give them (neighbours that overlap): none of it fits
+        return [(lo, lo)] * len(texts)
     spans = [(max(s, lo), min(e, hi)) for s, e in found.regions() if e > lo and s < hi]
     if not spans or sum(e - s for s, e in spans) > (1 - MIN_SPLICE_GAIN) * (hi - lo):
         spans = [(lo, hi)]

@@ -67,3 +67,27 @@ def test_story_turns_are_placed_inside_the_recording_with_coverage(newscast, tmp
     assert syncmap.coverage.located and syncmap.coverage.start <= start and end <= syncmap.coverage.end
     assert abs(turns[0].start - start) < 0.25 and abs(turns[-1].end - end) < 0.5
     assert all(start - 0.25 <= t.start and t.end <= end + 0.5 for t in turns)  # nothing bleeds in from outside
+
+
+def test_an_end_voted_before_the_start_gives_way_to_the_forward_vote(newscast, tmp_path: Path, monkeypatch) -> None:
+    # a text the recording does not hold: the backward vote may put its end before the forward vote's start;
+    # the span must still run forwards (it once ran backwards, and aeneas got an empty recording)
+    wav, _ = newscast
+    calls: list[int] = []
+
+    def vote(query, ref):  # noqa: ANN001, ANN202
+        calls.append(len(ref))
+        n = len(ref)  # forwards: starts two thirds in; backwards: ends a third in
+        return (2 * n // 3, n - 1, 0.1) if len(calls) == 1 else (n - 1 - n // 3, n - 1, 0.0)
+
+    monkeypatch.setattr(locate, "vote", vote)
+    cov = locate.locate(wav, _texts(STORY), speech.profile(wav), engine.render(_texts(STORY), tmp_path / "tts.wav"))
+    assert cov is not None and cov.start < cov.end, cov
+
+
+def test_texts_given_no_audio_get_zero_length_times_not_an_aeneas_error(newscast) -> None:
+    from aligner import windows
+
+    wav, _ = newscast
+    got = windows.align_span(wav, speech.profile(wav), _texts(STORY), engine.EngineOptions(), (12.0, 12.0))
+    assert got == [(12.0, 12.0)] * len(STORY)
