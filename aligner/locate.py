@@ -27,6 +27,7 @@ RATES = np.arange(0.6, 1.95, 0.05)  # voiced recording time / voiced eSpeak time
 PAUSE = 1.0  # an edge found inside speech moves out to a pause this long...
 REACH = 10.0  # ...at most this far away
 FAR = 5.0  # z-score a chunk scores where it cannot be (pads the vote)
+MIN_SPAN = 0.5  # a located span holds at least this share of the text's voiced eSpeak time (DTW's steepest slope)
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
@@ -60,6 +61,8 @@ def locate(
     if len(ref) - 1 - back > first:
         last = len(ref) - 1 - back
     confidence = min(confidence, back_confidence)
+    if last - first + 1 < MIN_SPAN * len(query):  # no room to speak the text there: the votes found no place for it
+        return None
     start, end = times[first], times[last] + step
     start, end = _to_pause(found, start, -1), _to_pause(found, end, +1)
     covered = float((found.voice[found.frame(start):found.frame(end)] > speech.VOICE_THRESHOLD).sum()) * speech.FRAME

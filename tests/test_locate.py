@@ -91,3 +91,12 @@ def test_texts_given_no_audio_get_zero_length_times_not_an_aeneas_error(newscast
     wav, _ = newscast
     got = windows.align_span(wav, speech.profile(wav), _texts(STORY), engine.EngineOptions(), (12.0, 12.0))
     assert got == [(12.0, 12.0)] * len(STORY)
+
+
+def test_a_span_too_short_to_speak_the_text_in_is_no_location(newscast, tmp_path: Path, monkeypatch) -> None:
+    # both votes agree on a stretch a tenth as long as the text: aligning the whole recording is safer than
+    # squeezing the text into it
+    wav, _ = newscast
+    monkeypatch.setattr(locate, "vote", lambda query, ref: (len(ref) // 2, len(ref) // 2 + len(query) // 10, 0.1))
+    rendering = engine.render(_texts(STORY), tmp_path / "tts.wav")
+    assert locate.locate(wav, _texts(STORY), speech.profile(wav), rendering) is None
