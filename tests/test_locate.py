@@ -100,3 +100,17 @@ def test_a_span_too_short_to_speak_the_text_in_is_no_location(newscast, tmp_path
     monkeypatch.setattr(locate, "vote", lambda query, ref: (len(ref) // 2, len(ref) // 2 + len(query) // 10, 0.1))
     rendering = engine.render(_texts(STORY), tmp_path / "tts.wav")
     assert locate.locate(wav, _texts(STORY), speech.profile(wav), rendering) is None
+
+
+def test_a_short_transcript_the_recording_does_not_hold_completes_flagged(newscast) -> None:
+    from aligner.pipeline import align
+    from aligner.transcript import parse_transcript
+
+    wav, _ = newscast
+    script = ("EVE: The library opens late on Thursdays so that students can study after their shifts.\n\n"
+              "FRANK: Parking near the stadium will be limited during the concert series this summer.\n\n"
+              "EVE: Bring your own bags, because the market no longer hands out plastic ones.\n")
+    syncmap = align(wav, parse_transcript(script))
+    turns = [s for s in syncmap.segments if s.kind == "turn"]
+    assert syncmap.quality.verdict == "failed", syncmap.quality
+    assert all("text_mismatch" in t.flags for t in turns)
