@@ -190,10 +190,12 @@ def align_wav(
     aired = per_turn if mismatch else unaired.find_unaired(wav, found, spoken, texts, per_turn, options, rendering,
                                                            span)
     checked = [_past_music_hit(t, c, found) for t, c in zip(spoken, aired, strict=True)]
+    misfit: set[int] = set()
     if not mismatch:
-        checked = edges.trim(wav, found, texts, checked, rendering, options)
+        checked, misfit = edges.trim(wav, found, texts, checked, rendering, options)
     progress("align", 0.95)
-    segments = quality.assess(_build(transcript, {t.id: c for t, c in zip(spoken, checked, strict=True)}), found)
+    segments = quality.assess(_build(transcript, {t.id: c for t, c in zip(spoken, checked, strict=True)}), found,
+                              {spoken[i].id for i in misfit})
     if mismatch:
         segments = quality.mismatched(segments)
     elif level == "word":

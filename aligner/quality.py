@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -82,7 +83,8 @@ def median_rates(segments: list[Segment], found: SpeechProfile) -> dict[str | No
     return {k: statistics.median(v) for k, v in per.items() if k is None or len(v) >= 3}
 
 
-def evidence(seg: Segment, found: SpeechProfile, median_rate: float | None) -> Evidence:
+def evidence(seg: Segment, found: SpeechProfile, median_rate: float | None, misfit: bool = False) -> Evidence:
+    """:param misfit: the segment opens with a sound its text fits rather better without (edges.py)."""
     start, end = seg.start, seg.end
     if start is None or end is None or end <= start:
         return Evidence(rate=None, voiced=0.0, onset=0.0)
@@ -91,7 +93,7 @@ def evidence(seg: Segment, found: SpeechProfile, median_rate: float | None) -> E
     if median_rate:
         rate = math.log(max(_spoken_chars(seg), 1) / max(voiced, 0.05) / median_rate)
     return Evidence(rate=rate, voiced=_voiced_share(seg, found), onset=_onset(found, start),
-                    music_lead=after_music_hit(seg.text, found, start, end) is not None)
+                    music_lead=misfit or after_music_hit(seg.text, found, start, end) is not None)
 
 
 def _spoken_chars(seg: Segment) -> int:
@@ -119,8 +121,12 @@ def _voiced_share(seg: Segment, found: SpeechProfile) -> float:
     return sum(found.voiced_fraction(a, b) * (b - a) for a, b in parts) / sum(b - a for a, b in parts)
 
 
-def assess(segments: list[Segment], found: SpeechProfile) -> list[Segment]:
-    """Every timed turn and sentence with its confidence and doubt flags."""
+def assess(segments: list[Segment], found: SpeechProfile, misfit: Collection[str] = ()) -> list[Segment]:
+    """Every timed turn and sentence with its confidence and doubt flags.
+
+    :param misfit: ids of turns that open with a sound their text fits rather better without (edges.py); they
+        and their first sentence are judged as opening on music.
+    """
     turns = [s for s in segments if s.kind == "turn" and s.start is not None]
     rates = median_rates(turns, found)
     median_sentence_rate = sentence_rate([c for t in turns for c in t.children], found)
@@ -129,8 +135,10 @@ def assess(segments: list[Segment], found: SpeechProfile) -> list[Segment]:
         if seg.kind != "turn" or seg.start is None:
             out.append(seg)
             continue
-        ev = evidence(seg, found, rates.get(seg.speaker) or rates.get(None))
-        children = tuple(_assess_sentence(c, found, median_sentence_rate) for c in seg.children)
+        doubted = seg.id in misfit
+        ev = evidence(seg, found, rates.get(seg.speaker) or rates.get(None), doubted)
+        children = tuple(_assess_sentence(c, found, median_sentence_rate, doubted and k == 0)
+                         for k, c in enumerate(seg.children))
         out.append(replace(seg, confidence=ev.confidence(), flags=_merge(seg.flags, ev.flags()), children=children))
     return out
 
@@ -145,10 +153,10 @@ def sentence_rate(sentences: list[Segment], found: SpeechProfile) -> float | Non
     return float(np.median(rates)) if rates else None
 
 
-def _assess_sentence(seg: Segment, found: SpeechProfile, median_rate: float | None) -> Segment:
+def _assess_sentence(seg: Segment, found: SpeechProfile, median_rate: float | None, misfit: bool) -> Segment:
     if seg.start is None or "not_in_audio" in seg.flags:
         return seg
-    ev = evidence(seg, found, median_rate)
+    ev = evidence(seg, found, median_rate, misfit)
     return replace(seg, confidence=ev.confidence(), flags=_merge(seg.flags, ev.flags()))
 
 

@@ -1,8 +1,10 @@
-"""edges.choose: which onset (or offset) a turn's text clearly fits better from, on hand-made fits (no audio)."""
+"""edges.choose and edges.gain: which onset (or offset) a turn's text fits better from, on hand-made fits (no audio)."""
 
 from __future__ import annotations
 
 import math
+
+import pytest
 
 from aligner import edges
 
@@ -35,3 +37,10 @@ def test_a_text_that_cannot_be_spoken_with_the_sound_at_all_fits_better_without_
 def test_past_a_sound_the_vad_doubts_that_the_text_does_not_need() -> None:
     fitted = [(0.0, 0.60, 0.04, 1.0), (2.2, 0.51, 0.14, 0.6), (3.4, 0.49, 0.15, 0.6), (6.5, 0.48, 0.16, 0.97)]
     assert edges.choose(fitted) == 3.4  # not past speech the VAD is sure of, however alike the fit
+
+
+def test_the_gain_is_the_best_fall_plus_rise_over_the_edge_as_it_is() -> None:
+    assert edges.gain([]) == 0.0 and edges.gain([(0.0, 0.50, 0.20, 1.0)]) == 0.0
+    fitted = [(0.0, 0.535, 0.08, 1.0), (3.7, 0.479, 0.176, 0.9), (6.0, 0.60, 0.0, 0.9)]
+    assert edges.gain(fitted) == pytest.approx(0.152)  # the 60-minute show's start on a VAD-sure sting
+    assert edges.choose(fitted) is None and edges.gain(fitted) >= edges.DOUBT_SUM  # not moved, but doubted

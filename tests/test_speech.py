@@ -167,6 +167,19 @@ def test_a_turn_started_inside_the_tail_of_a_sting_starts_at_its_first_word_even
     assert times is not None and times[0][0] == pytest.approx(4.5)
 
 
+def test_a_turn_whose_text_fits_better_without_its_first_sound_is_judged_as_opening_on_music() -> None:
+    found = profile((1.0, QUIET), (6.0, LOUD))
+    first, second = (Segment(id=f"t1.s{k}", kind="sentence", text="A line of the turn.", start=s, end=e)
+                     for k, (s, e) in enumerate([(1.0, 4.0), (4.0, 7.0)], start=1))
+    turn = Segment(id="t1", kind="turn", text="A line of the turn. A line of the turn.", start=1.0, end=7.0,
+                   speaker="host", children=(first, second))
+    plain, = quality.assess([turn], found)
+    doubted, = quality.assess([turn], found, {"t1"})
+    assert "overlaps_music" not in plain.flags and doubted.confidence < plain.confidence
+    assert "overlaps_music" in doubted.flags and "overlaps_music" in doubted.children[0].flags
+    assert "overlaps_music" not in doubted.children[1].flags
+
+
 @pytest.mark.parametrize("apart", [0.1, 0.5])
 def test_a_music_hit_in_bursts_is_one_sound(apart: float) -> None:
     found = profile((1.0, QUIET), (0.4, LOUD), (apart, QUIET), (0.4, LOUD), (2.0, QUIET), (3.0, LOUD),
