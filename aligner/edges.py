@@ -53,7 +53,7 @@ def trim(
     flat = iter(rendering.spans)
     tts = [(got[0][0], got[-1][1]) for got in ([next(flat) for _ in t] for t in texts)]
     out = [None if t is None else list(t) for t in times]
-    doubted = set()
+    doubted: set[int] = set()
     with tempfile.TemporaryDirectory(prefix="seekline-edges-") as tmp:
         comparer = match.Comparer(wav_path, rendering.wav, Path(tmp), found)
         try:
@@ -131,7 +131,9 @@ def choose(fitted: list[tuple[float, float, float, float]]) -> float | None:
 def gain(fitted: list[tuple[float, float, float, float]]) -> float:
     """Of :func:`fits`, how much better the text fits from the best other edge: the distance's fall plus the
     backwards gain's rise (0.0 when there is none)."""
-    base = fitted[0] if fitted else None
+    if not fitted:
+        return 0.0
+    base = fitted[0]
     return max((base[1] - p[1] + p[2] - base[2] for p in fitted[1:]), default=0.0)
 
 

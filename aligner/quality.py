@@ -37,7 +37,8 @@ class Evidence:
     rate: float | None  # log of (rate / speaker's median rate)
     voiced: float  # share of the span that is speech
     onset: float  # 0..1: quiet before the start, speech after it
-    music_lead: bool = False  # it opens with a short doubtful sound, then a long pause (see SpeechProfile)
+    music_lead: bool = False  # it opens with a short doubtful sound, then a long pause (see SpeechProfile), or
+    # with a sound its text fits rather better without (edges.DOUBT_SUM)
 
     def confidence(self) -> float:
         c_rate = 0.5 if self.rate is None else math.exp(-((self.rate / RATE_OUTLIER) ** 2) * 0.7)
