@@ -299,6 +299,13 @@ class SpeechProfile:
         steps = [sign * (db[j:j + 3].mean() - db[j - 3:j].mean()) for j in near]
         return bool(steps) and max(steps) >= CUT_DB
 
+    def quiet_after(self, t: float) -> float:
+        """Seconds without speech from ``t`` on."""
+        i = k = self.frame(t)
+        while k < len(self.speech) and not self.speech[k]:
+            k += 1
+        return (k - i) * FRAME
+
     def inside_sound(self, t: float) -> bool:
         """Whether ``t`` is inside speech-like sound that began before it (the frame before is speech)."""
         a = self.frame(t)

@@ -1,12 +1,14 @@
-"""edges.choose and edges.gain: which onset (or offset) a turn's text fits better from, on hand-made fits (no audio)."""
+"""edges.choose, gain and _hand_over: which edge a turn's text fits better from, on hand-made fits (no audio)."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from aligner import edges
+from aligner.speech import FRAME, SpeechProfile
 
 
 def test_the_start_stays_when_no_onset_fits_clearly_better() -> None:
@@ -44,3 +46,35 @@ def test_the_gain_is_the_best_fall_plus_rise_over_the_edge_as_it_is() -> None:
     fitted = [(0.0, 0.535, 0.08, 1.0), (3.7, 0.479, 0.176, 0.9), (6.0, 0.60, 0.0, 0.9)]
     assert edges.gain(fitted) == pytest.approx(0.152)  # the 60-minute show's start on a VAD-sure sting
     assert edges.choose(fitted) is None and edges.gain(fitted) >= edges.DOUBT_SUM  # not moved, but doubted
+
+
+FLOOR, VOICE = -70.0, -20.0
+
+
+def _speaking(*parts: tuple[float, bool]) -> SpeechProfile:
+    """A profile of ``(seconds, speaking)`` parts, the VAD sure wherever there is speech."""
+    speech = np.concatenate([np.full(int(round(sec / FRAME)), on) for sec, on in parts])
+    db = np.where(speech, VOICE, FLOOR)
+    return SpeechProfile(db=db, voice=speech.astype(np.float32), speech=speech, soft=np.zeros_like(speech),
+                         floor=FLOOR)
+
+
+# a turn's words to 5 s; a pause; a 1 s sound at 5.8 s; a pause; the next turn as aligned, from 8 s
+TWO_TURNS = _speaking((5.0, True), (0.8, False), (1.0, True), (1.2, False), (4.0, True))
+
+
+@pytest.mark.parametrize(("without", "next_from_its_start", "turn_end", "next_start"), [
+    (0.25, -0.10, 5.0, 5.8),  # the next speaker's first words: handed over
+    (0.25, 0.10, 5.0, 8.0),  # a sting neither text wants: out of the turn, not into the next
+    (-0.05, -0.10, 6.8, 8.0),  # the turn's own last words (on the benches: never better without them)
+])
+def test_a_short_last_sound_the_text_fits_better_without_is_handed_over(
+        monkeypatch, without: float, next_from_its_start: float, turn_end: float, next_start: float) -> None:
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
+        gained = without if tail else next_from_its_start
+        return [(end if tail else start, 0.5, 0.1, 1.0), (points[0], 0.5 - gained / 2, 0.1 + gained / 2, 1.0)]
+
+    monkeypatch.setattr(edges, "fits", fits)
+    turn, after = [(0.0, 6.8)], [(8.0, 12.0)]
+    edges._hand_over(None, TWO_TURNS, (0.0, 6.0), (6.0, 10.0), turn, after)
+    assert turn[-1][1] == pytest.approx(turn_end) and after[0][0] == pytest.approx(next_start)
