@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
+from test_speech import LOUD, QUIET, profile
 
 from aligner import edges
-from aligner.speech import FRAME, SpeechProfile
 
 
 def test_the_start_stays_when_no_onset_fits_clearly_better() -> None:
@@ -48,19 +47,8 @@ def test_the_gain_is_the_best_fall_plus_rise_over_the_edge_as_it_is() -> None:
     assert edges.choose(fitted) is None and edges.gain(fitted) >= edges.DOUBT_SUM  # not moved, but doubted
 
 
-FLOOR, VOICE = -70.0, -20.0
-
-
-def _speaking(*parts: tuple[float, bool]) -> SpeechProfile:
-    """A profile of ``(seconds, speaking)`` parts, the VAD sure wherever there is speech."""
-    speech = np.concatenate([np.full(int(round(sec / FRAME)), on) for sec, on in parts])
-    db = np.where(speech, VOICE, FLOOR)
-    return SpeechProfile(db=db, voice=speech.astype(np.float32), speech=speech, soft=np.zeros_like(speech),
-                         floor=FLOOR)
-
-
 # a turn's words to 5 s; a pause; a 1 s sound at 5.8 s; a pause; the next turn as aligned, from 8 s
-TWO_TURNS = _speaking((5.0, True), (0.8, False), (1.0, True), (1.2, False), (4.0, True))
+TWO_TURNS = profile((5.0, LOUD), (0.8, QUIET), (1.0, LOUD), (1.2, QUIET), (4.0, LOUD))
 
 
 @pytest.mark.parametrize(("without", "next_from_its_start", "turn_end", "next_start"), [
