@@ -307,7 +307,7 @@ class SpeechProfile:
         return (k - i) * FRAME
 
     def inside_sound(self, t: float) -> bool:
-        """Whether ``t`` is inside speech-like sound that began before it (the frame before is speech)."""
+        """Whether ``t`` is inside speech-like sound that began before it (its frame and the one before are speech)."""
         a = self.frame(t)
         return 0 < a < len(self.speech) and bool(self.speech[a - 1] and self.speech[a])
 
@@ -342,11 +342,10 @@ def nonspeech(found: SpeechProfile, min_length: float = 2.0) -> list[tuple[float
     """Stretches without speech at least ``min_length`` long: ``(start, end, "music" | "silence")``."""
     if found.db.size == 0:
         return []
-    floor = found.floor
     out = []
     for s, e in mask_runs(found.voice <= VOICE_THRESHOLD):
         if (e - s) * FRAME >= min_length:
-            kind = "music" if float(np.median(found.db[s:e])) > floor + MUSIC_DB else "silence"
+            kind = "music" if float(np.median(found.db[s:e])) > found.floor + MUSIC_DB else "silence"
             out.append((s * FRAME, e * FRAME, kind))
     return out
 
