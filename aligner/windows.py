@@ -13,13 +13,16 @@ from __future__ import annotations
 import itertools
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import BinaryIO
 
 from . import engine
 from .errors import AlignmentError, SeeklineError
@@ -88,24 +91,25 @@ def align_sentences(
     speech_seconds = sum(min(e, hi) - max(s, lo) for s, e in found.regions() if e > lo and s < hi)
     if speech_seconds <= LONG_SECONDS or len(turns) < 2:
         return align_span(wav_path, found, [s for t in turns for s in t], options, span, rendering)
-    coarse_opts = replace(options, frame_step=COARSE_STEP, dtw_margin=COARSE_MARGIN)
-    by_turn = rendering.joined([len(t) for t in turns]) if rendering else None
-    coarse = align_span(wav_path, found, [" ".join(t) for t in turns], coarse_opts, span, by_turn)
-    progress(0.2)
-    # Windows of about WINDOW_SECONDS of turns, each aligned with CONTEXT turns on either side and
-    # MARGIN seconds of audio beyond their coarse times; only its own turns' times are kept, so a
-    # coarse error near an edge lands on turns that another window aligns again. Windows are
-    # independent, so they run side by side.
-    bounds, first = [], 0
-    while first < len(turns):
-        stop = next((k for k in range(first + 1, len(turns)) if coarse[k][0] - coarse[first][0] >= WINDOW_SECONDS),
-                    len(turns))
-        bounds.append((first, stop))
-        first = stop
-    jobs = []
-    fine = replace(options, dtw_margin=FINE_MARGIN)
-    starts = [0, *itertools.accumulate(len(t) for t in turns)]  # each turn's first sentence
-    with tempfile.TemporaryDirectory(prefix="seekline-windows-") as work:
+    cores = min(os.cpu_count() or 1, MAX_WORKERS)
+    with _Workers(cores if cores > 1 else 0) as workers, tempfile.TemporaryDirectory(prefix="seekline-") as work:
+        coarse_opts = replace(options, frame_step=COARSE_STEP, dtw_margin=COARSE_MARGIN)
+        by_turn = rendering.joined([len(t) for t in turns]) if rendering else None
+        coarse = align_span(wav_path, found, [" ".join(t) for t in turns], coarse_opts, span, by_turn)
+        progress(0.2)
+        # Windows of about WINDOW_SECONDS of turns, each aligned with CONTEXT turns on either side and
+        # MARGIN seconds of audio beyond their coarse times; only its own turns' times are kept, so a
+        # coarse error near an edge lands on turns that another window aligns again. Windows are
+        # independent, so they run side by side.
+        bounds, first = [], 0
+        while first < len(turns):
+            stop = next((k for k in range(first + 1, len(turns))
+                         if coarse[k][0] - coarse[first][0] >= WINDOW_SECONDS), len(turns))
+            bounds.append((first, stop))
+            first = stop
+        jobs = []
+        fine = replace(options, dtw_margin=FINE_MARGIN)
+        starts = [0, *itertools.accumulate(len(t) for t in turns)]  # each turn's first sentence
         for k, (first, stop) in enumerate(bounds):
             a, z = max(0, first - CONTEXT), min(len(turns), stop + CONTEXT)
             left = lo if a == 0 else max(lo, coarse[a][0] - MARGIN)
@@ -115,7 +119,7 @@ def align_sentences(
                          starts[first] - starts[a], starts[stop] - starts[first]))
         times: list[tuple[float, float]] = []
         done = 0
-        for (_, skip, keep), got in zip(jobs, _run_all([j[0] for j in jobs]), strict=True):
+        for (_, skip, keep), got in zip(jobs, workers.map([j[0] for j in jobs]), strict=True):
             for start, end in got[skip:skip + keep]:  # never before the previous window's last sentence
                 floor = times[-1][1] if times else lo
                 times.append((max(start, floor), max(end, floor)))
@@ -131,47 +135,130 @@ def _part(rendering: engine.Rendering, first: int, stop: int, out_wav: Path) -> 
     return engine.Rendering(out_wav, tuple((s - a, e - a) for s, e in rendering.spans[first:stop]))
 
 
-def _run_all(calls: list[tuple]) -> Iterator[list[tuple[float, float]]]:
-    """``align_span(*call)`` for each call, in order; side by side when there are cores to spare.
+class _Workers:
+    """``count`` child interpreters (``python -m aligner.windows``) that align windows side by side, each one
+    window after another; with ``count`` 0, windows are aligned here, one by one.
 
-    Each parallel call runs in a fresh interpreter (``python -m aligner.windows``, fed by pickle over a
-    pipe): unlike multiprocessing, this works from any caller, a script without a main guard or a
-    daemonic Celery worker included.
+    Unlike multiprocessing, this works from any caller, a script without a main guard or a daemonic Celery
+    worker included. The children start when the pool does, so their start-up overlaps the coarse pass.
     """
-    workers = min(len(calls), os.cpu_count() or 1, MAX_WORKERS)
-    if workers < 2:
-        yield from (align_span(*call) for call in calls)
-        return
-    with ThreadPoolExecutor(workers) as pool:
-        yield from pool.map(_in_subprocess, calls)
+
+    def __init__(self, count: int) -> None:
+        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        self._all = [_Worker() for _ in range(count)]
+        for worker in self._all:
+            self._idle.put(worker)
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for worker in self._all:
+            worker.close()
+
+    def map(self, calls: list[tuple]) -> Iterator[list[tuple[float, float]]]:
+        """``align_span(*call)`` for each call, in order."""
+        if not self._all:
+            yield from (align_span(*call) for call in calls)
+            return
+        with ThreadPoolExecutor(len(self._all)) as pool:
+            yield from pool.map(self._call, calls)
+
+    def _call(self, call: tuple) -> list[tuple[float, float]]:
+        worker = self._idle.get()
+        try:
+            return worker.call(call)
+        finally:
+            self._idle.put(worker)
 
 
-def _in_subprocess(call: tuple) -> list[tuple[float, float]]:
-    lo, hi = call[4]
-    limit = TIMEOUT_BASE + TIMEOUT_PER_SECOND * (hi - lo)
-    try:
-        proc = subprocess.run([sys.executable, "-m", __name__], input=pickle.dumps(call), capture_output=True,
-                              timeout=limit)
-    except subprocess.TimeoutExpired:
-        raise AlignmentError(f"aligning {hi - lo:.0f} s of audio took over {limit:.0f} s and was stopped; "
-                             "the machine may be overloaded, or eSpeak hung: try the job again") from None
-    if proc.returncode != 0:
-        raise AlignmentError(f"a window's alignment failed: {proc.stderr.decode(errors='replace')[-500:]}")
-    result = pickle.loads(proc.stdout)
-    if isinstance(result, Exception):
-        raise result
-    return result
+class _Worker:
+    """One child interpreter, started again if a call killed it."""
+
+    def __init__(self) -> None:
+        self._start()
+
+    def _start(self) -> None:
+        self._errors = tempfile.TemporaryFile()
+        self._proc = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=self._errors)
+
+    def call(self, call: tuple) -> list[tuple[float, float]]:
+        if self._proc.poll() is not None:
+            self.close()
+            self._start()
+        lo, hi = call[4]
+        limit = TIMEOUT_BASE + TIMEOUT_PER_SECOND * (hi - lo)
+        overran = threading.Event()
+
+        def stop() -> None:
+            overran.set()
+            self._proc.kill()
+
+        timer = threading.Timer(limit, stop)
+        timer.start()
+        try:
+            _send(self._proc.stdin, call)
+            result = _receive(self._proc.stdout)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            result = None
+        finally:
+            timer.cancel()
+        if overran.is_set():
+            raise AlignmentError(f"aligning {hi - lo:.0f} s of audio took over {limit:.0f} s and was stopped; "
+                                 "the machine may be overloaded, or eSpeak hung: try the job again")
+        if result is None:
+            self._errors.seek(0)
+            raise AlignmentError(f"a window's alignment failed: {self._errors.read().decode(errors='replace')[-500:]}")
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def close(self) -> None:
+        try:
+            self._proc.stdin.close()  # the child's cue to exit
+            self._proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self._proc.kill()
+            self._proc.wait()
+        self._proc.stdout.close()
+        self._errors.close()
 
 
-def _serve_one() -> None:
-    """The subprocess side of :func:`_in_subprocess`: one call from stdin, its times (or error) to stdout."""
-    call = pickle.loads(sys.stdin.buffer.read())
-    try:
-        result: object = align_span(*call)
-    except SeeklineError as e:
-        result = e
-    sys.stdout.buffer.write(pickle.dumps(result))
+def _send(stream: BinaryIO, obj: object) -> None:
+    data = pickle.dumps(obj)
+    stream.write(len(data).to_bytes(8, "little") + data)
+    stream.flush()
+
+
+def _receive(stream: BinaryIO) -> object:
+    size = int.from_bytes(_read(stream, 8), "little")
+    return pickle.loads(_read(stream, size))
+
+
+def _read(stream: BinaryIO, size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError("the stream ended")
+    return data
+
+
+def _serve() -> None:
+    """The child side of :class:`_Worker`: calls from stdin, each answered on stdout with its times (or error),
+    until stdin closes. Anything else written to stdout goes to stderr, so it cannot garble the answers."""
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    while True:
+        try:
+            call = _receive(sys.stdin.buffer)
+        except EOFError:
+            return
+        try:
+            result: object = align_span(*call)
+        except SeeklineError as e:
+            result = e
+        _send(answers, result)
 
 
 if __name__ == "__main__":
-    _serve_one()
+    _serve()
