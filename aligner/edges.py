@@ -14,7 +14,6 @@ text fits better without it, and goes to the next turn when that one's text fits
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -67,31 +66,30 @@ def trim(
     tts = [(got[0][0], got[-1][1]) for got in ([next(flat) for _ in t] for t in texts)]
     out = [None if t is None else list(t) for t in times]
     doubted: set[int] = set()
-    with tempfile.TemporaryDirectory(prefix="seekline-edges-") as tmp:
-        comparer = match.Comparer(wav_path, rendering.wav, Path(tmp), found)
-        try:
-            for i, turn in enumerate(out):
-                if not turn or None in turn:  # a turn with a cut line is left as it is
+    comparer = match.Comparer(wav_path, rendering.wav, found)
+    try:
+        for i, turn in enumerate(out):
+            if not turn or None in turn:  # a turn with a cut line is left as it is
+                continue
+            for tail in (False, True):
+                fitted = fits(comparer, found, tts[i], turn[0][0], turn[-1][1], tail=tail)
+                edge = choose(fitted)
+                if edge is None:
+                    if not tail and gain(fitted) >= DOUBT_SUM:
+                        doubted.add(i)
                     continue
-                for tail in (False, True):
-                    fitted = fits(comparer, found, tts[i], turn[0][0], turn[-1][1], tail=tail)
-                    edge = choose(fitted)
-                    if edge is None:
-                        if not tail and gain(fitted) >= DOUBT_SUM:
-                            doubted.add(i)
-                        continue
-                    span = (turn[0][0], edge) if tail else (found.rise(edge), turn[-1][1])
-                    if tail and edge > turn[-1][0] + MIN_REST:
-                        turn[-1] = (turn[-1][0], edge)
-                    elif not tail and span[0] < turn[0][1] - MIN_REST:
-                        turn[0] = (span[0], turn[0][1])
-                    elif span[1] - span[0] <= windows.LONG_SECONDS:  # a longer turn would need windows
-                        turn[:] = windows.align_span(wav_path, found, texts[i], options, span)
-            for i in range(len(out) - 1):
-                if out[i] and out[i + 1] and None not in out[i] and None not in out[i + 1]:
-                    _hand_over(comparer, found, tts[i], tts[i + 1], out[i], out[i + 1])
-        finally:
-            comparer.close()
+                span = (turn[0][0], edge) if tail else (found.rise(edge), turn[-1][1])
+                if tail and edge > turn[-1][0] + MIN_REST:
+                    turn[-1] = (turn[-1][0], edge)
+                elif not tail and span[0] < turn[0][1] - MIN_REST:
+                    turn[0] = (span[0], turn[0][1])
+                elif span[1] - span[0] <= windows.LONG_SECONDS:  # a longer turn would need windows
+                    turn[:] = windows.align_span(wav_path, found, texts[i], options, span)
+        for i in range(len(out) - 1):
+            if out[i] and out[i + 1] and None not in out[i] and None not in out[i + 1]:
+                _hand_over(comparer, found, tts[i], tts[i + 1], out[i], out[i + 1])
+    finally:
+        comparer.close()
     return out, doubted
 
 

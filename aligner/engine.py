@@ -13,7 +13,7 @@ import shutil
 import sys
 import tempfile
 import wave
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -294,42 +294,53 @@ _MFCC_WINDOW = 0.100  # seconds per MFCC window (aeneas's default)
 
 
 def mfcc(
-    wav_path: str | os.PathLike[str], block_seconds: float = 60.0, *,
+    source: str | os.PathLike[str] | np.ndarray, block_seconds: float = 60.0, *,
     step: float = MFCC_STEP, window: float = _MFCC_WINDOW,
 ) -> np.ndarray:
-    """aeneas's MFCCs of a mono 16-bit WAV, ``(frames, 13)`` float32 every ``step`` seconds, block by block.
+    """aeneas's MFCCs of a mono 16-bit WAV (or of its int16 samples at 16 kHz), ``(frames, 13)`` float32 every
+    ``step`` seconds, block by block.
 
     Memory stays bounded by one block of samples, however long the recording.
     """
     import wave
 
+    if isinstance(source, np.ndarray):
+        from .audio import SAMPLE_RATE
+
+        return _mfcc_blocks(lambda at, n: source[at:at + n], SAMPLE_RATE, block_seconds, step, window)
+    with wave.open(os.fspath(source), "rb") as w:
+        if w.getnchannels() != 1 or w.getsampwidth() != 2:
+            raise AlignmentError(f"{source} is not mono 16-bit")
+        return _mfcc_blocks(lambda _at, n: np.frombuffer(w.readframes(n), dtype="<i2"), w.getframerate(),
+                            block_seconds, step, window)
+
+
+def _mfcc_blocks(read: Callable[[int, int], np.ndarray], rate: int, block_seconds: float, step: float,
+                 window: float) -> np.ndarray:
+    """:func:`mfcc` of the samples ``read(at, n)`` gives, ``n`` at a time from sample ``at``, until it gives none."""
     import aeneas.cmfcc.cmfcc as cmfcc
     from aeneas.runtimeconfiguration import RuntimeConfiguration as RC
 
     rc = RC()
     out: list[np.ndarray] = []
-    with wave.open(os.fspath(wav_path), "rb") as w:
-        if w.getnchannels() != 1 or w.getsampwidth() != 2:
-            raise AlignmentError(f"{wav_path} is not mono 16-bit")
-        rate = w.getframerate()
-        shift = int(step * rate)
-        block = max(1, int(block_seconds / step)) * shift
-        context = int(window * rate)
-        pending = np.zeros(0, dtype=np.float64)
-        done = False
-        while not done:
-            raw = w.readframes(block + context - len(pending))
-            done = not raw
-            x = np.concatenate([pending, np.frombuffer(raw, dtype="<i2") / 32768.0])
-            if done:
-                if len(x) >= shift:  # the tail: frames for what is left, as aeneas would
-                    out.append(_cmfcc(cmfcc, rc, x, rate, step, window)[: len(x) // shift])
-                break
-            if len(x) < block + context:
-                pending = x
-                continue
-            out.append(_cmfcc(cmfcc, rc, x, rate, step, window)[: block // shift])
-            pending = x[block:]
+    shift = int(step * rate)
+    block = max(1, int(block_seconds / step)) * shift
+    context = int(window * rate)
+    pending = np.zeros(0, dtype=np.float64)
+    at = 0
+    while True:
+        raw = read(at, block + context - len(pending))
+        at += len(raw)
+        x = np.concatenate([pending, raw / 32768.0])
+        if not len(raw):
+            if len(x) >= shift:  # the tail: frames for what is left, as aeneas would
+                out.append(_cmfcc(cmfcc, rc, x, rate, step, window)[: len(x) // shift])
+            break
+        if len(x) < block + context:
+            pending = x
+            continue
+        out.append(_cmfcc(cmfcc, rc, x, rate, step, window)[: block // shift])
+        pending = x[block:]
     return np.concatenate(out).astype(np.float32) if out else np.zeros((0, rc[RC.MFCC_SIZE]), np.float32)
 
 

@@ -10,10 +10,8 @@ audio clearly better than the reversed one. ``match`` is that relative gain.
 from __future__ import annotations
 
 import os
-import tempfile
 import wave
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
@@ -87,9 +85,8 @@ class Comparer:
     duration, and a slow reader's pauses alone can exceed that.
     """
 
-    def __init__(self, wav_path: str | os.PathLike[str], tts_path: str | os.PathLike[str], work: Path,
+    def __init__(self, wav_path: str | os.PathLike[str], tts_path: str | os.PathLike[str],
                  found: SpeechProfile | None = None) -> None:
-        self.work = work
         self.found = found
         self._tts = wave.open(os.fspath(tts_path), "rb")
         self._audio = wave.open(os.fspath(wav_path), "rb")
@@ -98,26 +95,17 @@ class Comparer:
         self._tts.close()
         self._audio.close()
 
-    def _mfcc(self, samples: np.ndarray) -> np.ndarray:
-        path = self.work / "piece.wav"
-        with wave.open(os.fspath(path), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(SAMPLE_RATE)
-            out.writeframes(samples.tobytes())
-        return engine.mfcc(path)
-
     def tts(self, start: float, end: float) -> np.ndarray:
         """Features of the rendering from ``start`` to ``end``."""
         return features(self.tts_mfcc(start, end))
 
     def tts_mfcc(self, start: float, end: float) -> np.ndarray:
         """MFCCs of the rendering from ``start`` to ``end``."""
-        return self._mfcc(_read(self._tts, start, end))
+        return engine.mfcc(_read(self._tts, start, end))
 
     def audio_mfcc(self, start: float, end: float) -> np.ndarray:
         """MFCCs of the recording from ``start`` to ``end``, its pauses as they are."""
-        return self._mfcc(_read(self._audio, start, end))
+        return engine.mfcc(_read(self._audio, start, end))
 
     def fit(self, tts: tuple[float, float], audio: tuple[float, float]) -> tuple[float, float]:
         """:func:`fit` of the rendering's stretch ``tts`` to the recording's span ``audio``."""
@@ -128,7 +116,7 @@ class Comparer:
         if self.found is not None:  # pauses shortened to MAX_PAUSE: they carry no content
             keep = self.kept(start, len(samples) // HOP)
             samples = samples[: len(keep) * HOP].reshape(len(keep), HOP)[keep].ravel()
-        return features(self._mfcc(samples[::-1].copy() if reverse else samples))
+        return features(engine.mfcc(samples[::-1] if reverse else samples))
 
     def kept(self, start: float, frames: int) -> np.ndarray:
         """Which of ``frames`` speech-profile frames from ``start`` are compared: all but pauses past MAX_PAUSE."""
@@ -150,18 +138,17 @@ def matches(wav_path: str | os.PathLike[str], rendering: engine.Rendering, spans
     """For each text of ``rendering`` and its aligned span: (reversed cost - forward cost) / reversed cost, about 0
     when unrelated."""
     out: list[float] = []
-    with tempfile.TemporaryDirectory(prefix="seekline-match-") as tmp:
-        comparer = Comparer(wav_path, rendering.wav, Path(tmp), found)
-        try:
-            for (t0, t1), (a0, a1) in zip(rendering.spans, spans, strict=True):
-                if a1 - a0 < 0.5:
-                    out.append(0.0)
-                    continue
-                a1 = min(a1, a0 + MAX_SECONDS)
-                t1 = min(t1, t0 + MAX_SECONDS * (t1 - t0) / max(a1 - a0, 1e-3))
-                out.append(comparer.fit((t0, t1), (a0, a1))[1])
-        finally:
-            comparer.close()
+    comparer = Comparer(wav_path, rendering.wav, found)
+    try:
+        for (t0, t1), (a0, a1) in zip(rendering.spans, spans, strict=True):
+            if a1 - a0 < 0.5:
+                out.append(0.0)
+                continue
+            a1 = min(a1, a0 + MAX_SECONDS)
+            t1 = min(t1, t0 + MAX_SECONDS * (t1 - t0) / max(a1 - a0, 1e-3))
+            out.append(comparer.fit((t0, t1), (a0, a1))[1])
+    finally:
+        comparer.close()
     return out
 
 

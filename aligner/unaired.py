@@ -16,7 +16,6 @@ rendering against the audio, by DTW), and of several suspects the one whose remo
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,15 +67,14 @@ def find_unaired(
     not aired; the rest realigned without what was not. ``rendering`` holds every line of ``texts``."""
     result: list[Times | None] = [list(t) for t in times]
     job = _Job(wav_path, found, turns, texts, options, span)
-    with tempfile.TemporaryDirectory(prefix="seekline-unaired-") as tmp:
-        comparer = match.Comparer(wav_path, rendering.wav, Path(tmp), found)
-        try:
-            content = _Content(comparer, rendering, texts)
-            _lines(job, result, content)
-            result = [t if t is None or any(t) else None for t in result]  # every line cut: the turn was not aired
-            _turns(job, result, content)
-        finally:
-            comparer.close()
+    comparer = match.Comparer(wav_path, rendering.wav, found)
+    try:
+        content = _Content(comparer, rendering, texts)
+        _lines(job, result, content)
+        result = [t if t is None or any(t) else None for t in result]  # every line cut: the turn was not aired
+        _turns(job, result, content)
+    finally:
+        comparer.close()
     return result
 
 
