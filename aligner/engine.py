@@ -14,7 +14,7 @@ import sys
 import tempfile
 import wave
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +55,21 @@ class Rendering:
 
     wav: Path
     spans: tuple[tuple[float, float], ...]
+    #: the WAV's MFCCs at one frame step, taken ahead (see :func:`with_mfcc`): ``(frame_step, frames)``
+    mfcc: tuple[float, np.ndarray] | None = None
 
     def joined(self, sizes: Sequence[int]) -> Rendering:
         """The same audio, with each run of ``sizes[k]`` consecutive texts as one text."""
         ends = np.cumsum(sizes).tolist()
-        return Rendering(self.wav, tuple((self.spans[e - n][0], self.spans[e - 1][1])
+        return replace(self, spans=tuple((self.spans[e - n][0], self.spans[e - 1][1])
                                          for n, e in zip(sizes, ends, strict=True)))
+
+
+def with_mfcc(rendering: Rendering, options: EngineOptions) -> Rendering:
+    """``rendering`` with its MFCCs at ``options``' frame step taken now, so that aligning it at that step does not
+    wait for them (the coarse pass takes them while the audio still decodes)."""
+    step = options.frame_step
+    return replace(rendering, mfcc=(step, mfcc(rendering.wav, step=step, window=_frame_window(options))))
 
 
 def render(texts: Sequence[str], out_wav: str | os.PathLike[str], language: str = "eng") -> Rendering:
@@ -175,10 +184,12 @@ def _streaming_task_class() -> type:
 
     class StreamingExecuteTask(ExecuteTask):
         rendering: Rendering  # the texts, already synthesised
+        rendering_copy: str | None = None  # where aeneas was given it
 
         def _synthesize(self, text_file):  # noqa: ANN001, ANN202
             handler, path = gf.tmp_file(suffix=".wav", root=self.rconf["tmp_path"])
             shutil.copyfile(self.rendering.wav, path)  # aeneas deletes it once read
+            self.rendering_copy = path
             audio_format = _wav_format(path)
             anchors = [[TimeValue(f"{a:.3f}"), f.identifier, f.text]
                        for (a, _), f in zip(self.rendering.spans, text_file.fragments, strict=True)]
@@ -187,18 +198,25 @@ def _streaming_task_class() -> type:
         def _extract_mfcc(self, file_path=None, file_format=None, audio_file=None):  # noqa: ANN001, ANN202
             if file_path is None or self.rconf.mmn:
                 return super()._extract_mfcc(file_path, file_format, audio_file)
-            source = file_path
-            file_format = file_format or _wav_format(file_path)
-            if file_format != ("pcm_s16le", 1, SAMPLE_RATE):  # eSpeak's own WAV
-                source = os.path.join(self.rconf["tmp_path"], f"mfcc-{os.getpid()}-{id(self)}.wav")
-                _to_16k(file_path, source, file_format)
+            step, window = float(self.rconf.mws), float(self.rconf.mwl)
+            taken = self.rendering.mfcc
+            if file_path == self.rendering_copy and taken is not None and taken[0] == step:
+                matrix = taken[1]
+            else:
+                matrix = self._mfcc(file_path, file_format or _wav_format(file_path), step, window)
+            return AudioFileMFCC(mfcc_matrix=np.ascontiguousarray(matrix.T.astype(np.float64)), rconf=self.rconf,
+                                 logger=self.logger)
+
+        def _mfcc(self, path: str, file_format: tuple[str, int, int] | None, step: float,
+                  window: float) -> np.ndarray:
+            if file_format == ("pcm_s16le", 1, SAMPLE_RATE):
+                return mfcc(path, step=step, window=window)
+            source = os.path.join(self.rconf["tmp_path"], f"mfcc-{os.getpid()}-{id(self)}.wav")  # eSpeak's own WAV
+            _to_16k(path, source, file_format)
             try:
-                step, window = float(self.rconf.mws), float(self.rconf.mwl)
-                matrix = mfcc(source, step=step, window=window).T.astype(np.float64)
+                return mfcc(source, step=step, window=window)
             finally:
-                if source != file_path:
-                    os.remove(source)
-            return AudioFileMFCC(mfcc_matrix=np.ascontiguousarray(matrix), rconf=self.rconf, logger=self.logger)
+                os.remove(source)
 
     return StreamingExecuteTask
 

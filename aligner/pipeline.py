@@ -143,6 +143,12 @@ def render(transcript: Transcript, out_wav: Path, language: str = "eng") -> engi
     return engine.render([s for turn in _speech(transcript) for s in turn], out_wav, language)
 
 
+def _speak(transcript: Transcript, out_wav: Path, options: engine.EngineOptions, long: bool) -> engine.Rendering:
+    """:func:`render`, and for a ``long`` recording also the MFCCs its coarse pass takes of the rendering."""
+    rendering = render(transcript, out_wav, options.language)
+    return engine.with_mfcc(rendering, windows.coarse_options(options)) if long else rendering
+
+
 def align_wav(
     wav_path: str | os.PathLike[str],
     duration: float,
@@ -243,7 +249,8 @@ def align(
     options = options or engine.EngineOptions()
     with tempfile.TemporaryDirectory(prefix="seekline-") as tmp, ThreadPoolExecutor(1) as pool:
         # eSpeak needs only the text: it speaks it while ffmpeg decodes
-        speaking = pool.submit(render, transcript, Path(tmp) / "tts.wav", options.language)
+        speaking = pool.submit(_speak, transcript, Path(tmp) / "tts.wav", options,
+                               probed.duration > windows.LONG_SECONDS)
         progress("decode", 0.0)
         wav = Path(wav_path) if wav_path is not None else Path(tmp) / "audio.wav"
         info = audio.decode(audio_path, wav, probed)

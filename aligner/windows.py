@@ -93,9 +93,8 @@ def align_sentences(
         return align_span(wav_path, found, [s for t in turns for s in t], options, span, rendering)
     cores = min(os.cpu_count() or 1, MAX_WORKERS)
     with _Workers(cores if cores > 1 else 0) as workers, tempfile.TemporaryDirectory(prefix="seekline-") as work:
-        coarse_opts = replace(options, frame_step=COARSE_STEP, dtw_margin=COARSE_MARGIN)
         by_turn = rendering.joined([len(t) for t in turns]) if rendering else None
-        coarse = align_span(wav_path, found, [" ".join(t) for t in turns], coarse_opts, span, by_turn)
+        coarse = align_span(wav_path, found, [" ".join(t) for t in turns], coarse_options(options), span, by_turn)
         progress(0.2)
         # Windows of about WINDOW_SECONDS of turns, each aligned with CONTEXT turns on either side and
         # MARGIN seconds of audio beyond their coarse times; only its own turns' times are kept, so a
@@ -126,6 +125,11 @@ def align_sentences(
             done += 1
             progress(0.2 + 0.8 * done / len(jobs))
     return times
+
+
+def coarse_options(options: engine.EngineOptions) -> engine.EngineOptions:
+    """How the coarse pass aligns."""
+    return replace(options, frame_step=COARSE_STEP, dtw_margin=COARSE_MARGIN)
 
 
 def _part(rendering: engine.Rendering, first: int, stop: int, out_wav: Path) -> engine.Rendering:

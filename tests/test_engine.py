@@ -29,3 +29,25 @@ def test_synthesised_spans_keep_up_with_the_audio(tmp_path: Path) -> None:
     # every text here opens alike, so its sound begins as far into its span for the last texts as for the
     # first: before the fix the last ones began ~70 ms further in
     assert [onset(s) for s, _ in spans[-10:]] == pytest.approx([onset(spans[1][0])] * 10, abs=0.003)
+
+
+def test_mfccs_taken_ahead_give_the_same_alignment_without_taking_them_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import synth
+
+    texts = ["The council met on Tuesday.", "Riders say the early buses are full.", "A vote is expected next month."]
+    synth.build([("a", "en-us", t) for t in texts], tmp_path / "show.wav")
+    options = engine.EngineOptions(frame_step=0.080)
+    rendering = engine.render(texts, tmp_path / "tts.wav")
+    plain = engine.align_fragments(tmp_path / "show.wav", texts, options, rendering)
+    taken = engine.with_mfcc(rendering, options)
+    assert taken.joined([1, 2]).mfcc is taken.mfcc  # joining texts keeps the audio and so its MFCCs
+    computed = []
+    real_mfcc = engine.mfcc
+    monkeypatch.setattr(engine, "mfcc", lambda path, **kw: computed.append(Path(path)) or real_mfcc(path, **kw))
+    assert engine.align_fragments(tmp_path / "show.wav", texts, options, taken) == plain
+    assert computed == [tmp_path / "show.wav"]  # the recording's, and not the rendering's again
+    computed.clear()
+    engine.align_fragments(tmp_path / "show.wav", texts, engine.EngineOptions(), taken)  # another step
+    assert len(computed) == 2
