@@ -78,7 +78,7 @@ def trim(
                     if not tail and gain(fitted) >= DOUBT_SUM:
                         doubted.add(i)
                     continue
-                span = (turn[0][0], edge) if tail else (found.rise(edge), turn[-1][1])
+                span = (turn[0][0], edge) if tail else (_start(found, edge, turn[0][0]), turn[-1][1])
                 if tail and edge > turn[-1][0] + MIN_REST:
                     turn[-1] = (turn[-1][0], edge)
                 elif not tail and span[0] < turn[0][1] - MIN_REST:
@@ -110,7 +110,14 @@ def _hand_over(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float,
     start = after[0][0]
     if onset < start <= onset + REACH and gain(fits(comparer, found, tts_next, onset, after[-1][1],
                                                      points=[start])) <= 0:
-        after[0] = (found.rise(onset), after[0][1])
+        after[0] = (_start(found, onset, offset), after[0][1])
+
+
+def _start(found: SpeechProfile, onset: float, earliest: float) -> float:
+    """Where a turn that now starts at the sound from ``onset`` starts: where that sound rises out of the noise,
+    or where its clip's room tone cuts in, not before ``earliest`` (as the aligner's starts, see
+    :meth:`SpeechProfile.lead_in`)."""
+    return found.lead_in(found.rise(onset), earliest)
 
 
 def fits(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float, float], start: float, end: float,

@@ -1,13 +1,16 @@
-"""edges.choose, gain and _hand_over: which edge a turn's text fits better from, on hand-made fits (no audio)."""
+"""edges.choose, gain, trim and _hand_over: which edge a turn's text fits better from, on hand-made fits and
+profiles (no audio)."""
 
 from __future__ import annotations
 
 import math
+import types
+from pathlib import Path
 
 import pytest
-from test_speech import LOUD, QUIET, profile
+from test_speech import LOUD, QUIET, ROOM, profile
 
-from aligner import edges
+from aligner import edges, engine
 
 
 def test_the_start_stays_when_no_onset_fits_clearly_better() -> None:
@@ -66,3 +69,17 @@ def test_a_short_last_sound_the_text_fits_better_without_is_handed_over(
     turn, after = [(0.0, 6.8)], [(8.0, 12.0)]
     edges._hand_over(None, TWO_TURNS, (0.0, 6.0), (6.0, 10.0), turn, after)
     assert turn[-1][1] == pytest.approx(turn_end) and after[0][0] == pytest.approx(next_start)
+
+
+def test_a_start_moved_past_a_sting_keeps_its_clip_s_room_tone(monkeypatch) -> None:
+    # a sting from 1 s; a pause; a clip cut in at 4.6 s, its room tone, then its words from 5.4 s
+    found = profile((1.0, QUIET), (3.0, LOUD), (0.6, QUIET), (0.8, ROOM), (4.0, LOUD))
+
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
+        return [] if tail else [(start, 0.5, 0.1, 1.0), (5.4, 0.3, 0.3, 1.0)]  # clearly better without the sting
+
+    monkeypatch.setattr(edges, "fits", fits)
+    monkeypatch.setattr(edges.match, "Comparer", lambda *a: types.SimpleNamespace(close=lambda: None))
+    rendering = engine.Rendering(Path("tts.wav"), ((0.0, 3.0),))
+    out, _ = edges.trim(Path("show.wav"), found, [["Words."]], [[(1.0, 9.4)]], rendering, engine.EngineOptions())
+    assert out[0][0][0] == pytest.approx(4.6)  # where the clip cuts in, as the aligner's own starts (lead_in)
