@@ -51,3 +51,21 @@ def test_mfccs_taken_ahead_give_the_same_alignment_without_taking_them_again(
     computed.clear()
     engine.align_fragments(tmp_path / "show.wav", texts, engine.EngineOptions(), taken)  # another step
     assert len(computed) == 2
+
+
+@pytest.mark.parametrize(("step", "window"), [(0.040, 0.100), (0.160, 0.400), (0.080, 0.200)])
+def test_the_mfccs_are_aeneas_s_own(step: float, window: float) -> None:
+    import aeneas.cmfcc.cmfcc as cmfcc
+    import synth
+    from aeneas.runtimeconfiguration import RuntimeConfiguration as RC
+
+    rc = RC()
+    speech = synth.speak("The council met on Tuesday to vote on the new budget.", "en-gb+m3")
+    x = np.concatenate([speech, synth.tone(1.0), np.random.default_rng(1).normal(0, 0.01, 8000)]).astype(np.float64)
+    for n in (0, 639, 640, 1601, len(x)):  # no frame; part of one; one; a window's worth; all of it
+        theirs = cmfcc.compute_from_data(
+            x[:n], synth.SR, rc[RC.MFCC_FILTERS], rc[RC.MFCC_SIZE], rc[RC.MFCC_FFT_ORDER],
+            rc[RC.MFCC_LOWER_FREQUENCY], rc[RC.MFCC_UPPER_FREQUENCY], rc[RC.MFCC_EMPHASIS_FACTOR], window, step,
+        )[0] if n else np.zeros((0, rc[RC.MFCC_SIZE]))
+        ours = engine._cmfcc(x[:n], synth.SR, step, window)
+        assert ours.shape == theirs.shape and np.allclose(ours, theirs, rtol=0, atol=1e-10)
