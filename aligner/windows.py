@@ -185,7 +185,7 @@ class _Worker:
     def _start(self) -> None:
         self._errors = tempfile.TemporaryFile()
         self._proc = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=self._errors)
+                                      stdout=subprocess.PIPE, stderr=self._errors, env=_one_thread())
 
     def call(self, call: tuple) -> list[tuple[float, float]]:
         if self._proc.poll() is not None:
@@ -227,6 +227,11 @@ class _Worker:
             self._proc.wait()
         self._proc.stdout.close()
         self._errors.close()
+
+
+def _one_thread() -> dict[str, str]:
+    """The environment for a window worker: numpy's BLAS on one thread, as the workers already fill the cores."""
+    return {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 def _send(stream: BinaryIO, obj: object) -> None:
