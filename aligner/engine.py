@@ -1,6 +1,7 @@
 """The aeneas adapter: the only module that imports aeneas.
 
-aeneas synthesises the text with eSpeak and aligns it to the audio by DTW over MFCCs.
+aeneas synthesises the text with eSpeak and aligns it to the audio by DTW over MFCCs (computed here in
+numpy, as its C extension computes them).
 Its option pipe-strings, ``TimeValue`` and classes stay inside this module; callers pass
 :class:`EngineOptions` and get plain ``(start, end)`` floats back.
 """
@@ -319,8 +320,6 @@ def mfcc(
 
     Memory stays bounded by one block of samples, however long the recording.
     """
-    import wave
-
     if isinstance(source, np.ndarray):
         from .audio import SAMPLE_RATE
 
