@@ -106,11 +106,15 @@ def _hand_over(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float,
         return
     if gain(fits(comparer, found, tts, turn[0][0], turn[-1][1], tail=True, points=[offset])) < HAND_OVER:
         return
-    turn[-1] = (turn[-1][0], offset)
+    sound_end, turn[-1] = turn[-1][1], (turn[-1][0], offset)
     start = after[0][0]
-    if onset < start <= onset + REACH and gain(fits(comparer, found, tts_next, onset, after[-1][1],
-                                                     points=[start])) <= 0:
+    if not onset < start <= onset + REACH:
+        return
+    if gain(fits(comparer, found, tts_next, onset, after[-1][1], points=[start])) <= 0:
         after[0] = (_start(found, onset, offset), after[0][1])
+    elif len(after) == 1 and choose([(start, *comparer.fit(tts_next, (start, after[0][1])), 1.0),
+                                     (onset, *comparer.fit(tts_next, (onset, sound_end)), 1.0)]) == onset:
+        after[0] = (_start(found, onset, offset), sound_end)  # all of a short next turn is that sound
 
 
 def _start(found: SpeechProfile, onset: float, earliest: float) -> float:

@@ -67,7 +67,8 @@ def test_a_short_last_sound_the_text_fits_better_without_is_handed_over(
 
     monkeypatch.setattr(edges, "fits", fits)
     turn, after = [(0.0, 6.8)], [(8.0, 12.0)]
-    edges._hand_over(None, TWO_TURNS, (0.0, 6.0), (6.0, 10.0), turn, after)
+    alike = types.SimpleNamespace(fit=lambda tts, span: (0.5, 0.1))  # the next text fits the sound as ill as its own
+    edges._hand_over(alike, TWO_TURNS, (0.0, 6.0), (6.0, 10.0), turn, after)
     assert turn[-1][1] == pytest.approx(turn_end) and after[0][0] == pytest.approx(next_start)
 
 
@@ -83,3 +84,23 @@ def test_a_start_moved_past_a_sting_keeps_its_clip_s_room_tone(monkeypatch) -> N
     rendering = engine.Rendering(Path("tts.wav"), ((0.0, 3.0),))
     out, _ = edges.trim(Path("show.wav"), found, [["Words."]], [[(1.0, 9.4)]], rendering, engine.EngineOptions())
     assert out[0][0][0] == pytest.approx(4.6)  # where the clip cuts in, as the aligner's own starts (lead_in)
+
+
+@pytest.mark.parametrize(("at_sound", "next_turn"), [
+    ((0.30, 0.30), (5.8, 6.8)),  # a short next turn's text is that sound: the turn moves onto it (off a sting)
+    ((0.45, 0.15), (8.0, 12.0)),  # it fits where it is no worse: it stays
+])
+def test_a_short_next_turn_whose_text_is_the_handed_over_sound_moves_onto_it(
+        monkeypatch, at_sound: tuple[float, float], next_turn: tuple[float, float]) -> None:
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
+        if tail:  # the turn's text fits better without its last sound
+            return [(end, 0.5, 0.1, 1.0), (points[0], 0.4, 0.2, 1.0)]
+        return [(start, math.inf, -1.0, 1.0), (points[0], 0.5, 0.1, 1.0)]  # the next text cannot take it all
+
+    def fit(tts, span):  # noqa: ANN001, ANN202 - the next text against the sound, and where it was put
+        return at_sound if span == (5.8, 6.8) else (0.5, 0.1)
+
+    monkeypatch.setattr(edges, "fits", fits)
+    turn, after = [(0.0, 6.8)], [(8.0, 12.0)]
+    edges._hand_over(types.SimpleNamespace(fit=fit), TWO_TURNS, (0.0, 6.0), (6.0, 7.0), turn, after)
+    assert turn[-1][1] == pytest.approx(5.0) and after == [pytest.approx(next_turn)]
