@@ -6,6 +6,7 @@ are removed and numbers, currency, years, percentages and acronyms are spelled a
 
 from __future__ import annotations
 
+import functools
 import re
 
 from aligner.models import Sentence
@@ -255,8 +256,10 @@ def _acronym(m: re.Match[str], shouting: bool) -> str:
     return " ".join(word) + plural
 
 
+@functools.lru_cache(maxsize=4096)
 def speech(text: str) -> str:
-    """What the TTS reads for ``text``: cues removed, numbers and acronyms spelled as spoken."""
+    """What the TTS reads for ``text``: cues removed, numbers and acronyms spelled as spoken (remembered: the
+    confidence checks ask again for each turn's)."""
     s = strip_cues(text)
     s = s.translate(str.maketrans("‘’“”«»", '\'\'""""'))
     s = _WORD_RE.sub(lambda m: _WORDS[m.group(1)], s)
