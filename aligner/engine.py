@@ -17,6 +17,7 @@ import wave
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -145,6 +146,24 @@ def _wav_format(path: str) -> tuple[str, int, int] | None:
         return None
 
 
+def _quiet_logger() -> Any:  # noqa: ANN401 - aeneas's Logger
+    """An aeneas logger that keeps nothing: aeneas logs ~18,000 unread lines aligning an hour's turns."""
+    return _quiet_logger_class()()
+
+
+@functools.cache
+def _quiet_logger_class() -> type:
+    import datetime
+
+    from aeneas.logger import Logger
+
+    class QuietLogger(Logger):
+        def log(self, message: object, severity: str = Logger.INFO, tag: str = "") -> datetime.datetime:
+            return datetime.datetime.now()
+
+    return QuietLogger
+
+
 @functools.cache
 def _wav_task_class() -> type:
     """aeneas's Task, reading a WAV's length from its header: stock aeneas runs ffprobe on it."""
@@ -244,7 +263,8 @@ def align_fragments(
     with tempfile.TemporaryDirectory(prefix="seekline-aeneas-") as tmp:
         if rendering is None:
             rendering = render(texts, Path(tmp) / "tts.wav", options.language)
-        task = _wav_task_class()(_task_config(options))
+        quiet = _quiet_logger()
+        task = _wav_task_class()(_task_config(options), logger=quiet)
         task.audio_file_path_absolute = os.path.abspath(os.fspath(wav_path))
         text_file = TextFile()
         for i, text in enumerate(texts):
@@ -255,7 +275,8 @@ def align_fragments(
         if len(rendering.spans) != len(texts):
             raise AlignmentError("internal: the rendering is not of these texts")
         try:
-            executor = _streaming_task_class()(task, rconf=RuntimeConfiguration(_runtime_config(options, tmp)))
+            executor = _streaming_task_class()(task, rconf=RuntimeConfiguration(_runtime_config(options, tmp)),
+                                               logger=quiet)
             executor.rendering = rendering
             executor.execute()
         except Exception as e:  # aeneas raises many unrelated types
