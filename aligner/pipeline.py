@@ -6,7 +6,7 @@ import functools
 import os
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -172,11 +172,12 @@ def align_wav(
     options: engine.EngineOptions | None = None,
     progress: Progress = _no_progress,
     level: str = "sentence",
-    rendering: engine.Rendering | None = None,
+    rendering: engine.Rendering | Future[engine.Rendering] | None = None,
 ) -> SyncMap:
     """Align ``transcript`` to an already decoded mono 16 kHz WAV (``level="word"`` adds word times).
 
-    :param rendering: the transcript's speech already synthesised (see :func:`render`); by default it is here.
+    :param rendering: the transcript's speech already synthesised (see :func:`render`), or being synthesised: it
+        is waited for once the speech profile is done; by default it is synthesised here.
     """
     if level not in LEVELS:
         raise AlignmentError(f"level {level!r} is not one of {', '.join(LEVELS)}")
@@ -192,6 +193,8 @@ def align_wav(
     wav = Path(wav_path)
     progress("analyse", 0.0)
     found = speech.profile(wav)
+    if isinstance(rendering, Future):
+        rendering = rendering.result()
     progress("align", 0.0)
     spoken = [t for t in transcript.turns if t.speakable]
     texts = _speech(transcript)
@@ -264,7 +267,7 @@ def align(
     _check_fits(transcript, probed.duration)  # before eSpeak speaks it all
     options = options or engine.EngineOptions()
     with tempfile.TemporaryDirectory(prefix="seekline-") as tmp, ThreadPoolExecutor(1) as pool:
-        # eSpeak needs only the text: it speaks it while ffmpeg decodes
+        # eSpeak needs only the text: it speaks it while ffmpeg decodes and the speech profile is taken
         speaking = pool.submit(_speak, transcript, Path(tmp) / "tts.wav", options,
                                probed.duration > windows.LONG_SECONDS)
         progress("decode", 0.0)
@@ -272,6 +275,6 @@ def align(
         info = audio.decode(audio_path, wav, probed)
         progress("decode", 1.0)
         result = align_wav(wav, info.duration, transcript, options=options, progress=progress, level=level,
-                           rendering=speaking.result())
+                           rendering=speaking)
     progress("done", 1.0)
     return result
