@@ -56,8 +56,8 @@ class Rendering:
 
     wav: Path
     spans: tuple[tuple[float, float], ...]
-    #: the WAV's MFCCs at one frame step, taken ahead (see :func:`with_mfcc`): ``(frame_step, frames)``
-    mfcc: tuple[float, np.ndarray] | None = None
+    #: the WAV's MFCCs taken ahead (see :func:`with_mfcc`), at each of some frame steps: ``(frame_step, frames)``
+    mfccs: tuple[tuple[float, np.ndarray], ...] = ()
 
     def joined(self, sizes: Sequence[int]) -> Rendering:
         """The same audio, with each run of ``sizes[k]`` consecutive texts as one text."""
@@ -66,11 +66,17 @@ class Rendering:
                                          for n, e in zip(sizes, ends, strict=True)))
 
 
+    def mfcc(self, step: float) -> np.ndarray | None:
+        """The MFCCs taken ahead at frame ``step``, if they were."""
+        return next((frames for at, frames in self.mfccs if at == step), None)
+
+
 def with_mfcc(rendering: Rendering, options: EngineOptions) -> Rendering:
     """``rendering`` with its MFCCs at ``options``' frame step taken now, so that aligning it at that step does not
-    wait for them (the coarse pass takes them while the audio still decodes)."""
+    wait for them (a long recording takes them while its audio still decodes)."""
     step = options.frame_step
-    return replace(rendering, mfcc=(step, mfcc(rendering.wav, step=step, window=_frame_window(options))))
+    frames = mfcc(rendering.wav, step=step, window=_frame_window(options))
+    return replace(rendering, mfccs=(*rendering.mfccs, (step, frames)))
 
 
 def render(texts: Sequence[str], out_wav: str | os.PathLike[str], language: str = "eng") -> Rendering:
@@ -204,6 +210,7 @@ def _streaming_task_class() -> type:
     class StreamingExecuteTask(ExecuteTask):
         rendering: Rendering  # the texts, already synthesised
         rendering_copy: str | None = None  # where aeneas was given it
+        audio_mfcc: np.ndarray | None = None  # the recording's MFCCs, if taken ahead
 
         def _synthesize(self, text_file):  # noqa: ANN001, ANN202
             handler, path = gf.tmp_file(suffix=".wav", root=self.rconf["tmp_path"])
@@ -218,9 +225,9 @@ def _streaming_task_class() -> type:
             if file_path is None or self.rconf.mmn:
                 return super()._extract_mfcc(file_path, file_format, audio_file)
             step, window = float(self.rconf.mws), float(self.rconf.mwl)
-            taken = self.rendering.mfcc
-            if file_path == self.rendering_copy and taken is not None and taken[0] == step:
-                matrix = taken[1]
+            taken = self.rendering.mfcc(step) if file_path == self.rendering_copy else self.audio_mfcc
+            if taken is not None:
+                matrix = taken
             else:
                 matrix = self._mfcc(file_path, file_format or _wav_format(file_path), step, window)
             return AudioFileMFCC(mfcc_matrix=np.ascontiguousarray(matrix.T.astype(np.float64)), rconf=self.rconf,
@@ -245,10 +252,12 @@ def align_fragments(
     texts: Sequence[str],
     options: EngineOptions | None = None,
     rendering: Rendering | None = None,
+    audio_mfcc: np.ndarray | None = None,
 ) -> list[tuple[float, float]]:
     """Align ``texts`` (in order, each non-empty) to the audio; one ``(start, end)`` per text.
 
     :param rendering: ``texts`` already synthesised (see :func:`render`); by default they are synthesised here.
+    :param audio_mfcc: the audio's MFCCs at ``options``' frame step, if already taken (:func:`mfcc`).
 
     :raises AlignmentError: when aeneas fails, with its message.
     """
@@ -277,7 +286,7 @@ def align_fragments(
         try:
             executor = _streaming_task_class()(task, rconf=RuntimeConfiguration(_runtime_config(options, tmp)),
                                                logger=quiet)
-            executor.rendering = rendering
+            executor.rendering, executor.audio_mfcc = rendering, audio_mfcc
             executor.execute()
         except Exception as e:  # aeneas raises many unrelated types
             raise AlignmentError(f"aeneas could not align this audio and text: {e}") from e

@@ -158,9 +158,12 @@ def render(transcript: Transcript, out_wav: Path, language: str = "eng") -> engi
 
 
 def _speak(transcript: Transcript, out_wav: Path, options: engine.EngineOptions, long: bool) -> engine.Rendering:
-    """:func:`render`, and for a ``long`` recording also the MFCCs its coarse pass takes of the rendering."""
+    """:func:`render`, and for a ``long`` recording also the MFCCs its coarse pass and its windows take of the
+    rendering."""
     rendering = render(transcript, out_wav, options.language)
-    return engine.with_mfcc(rendering, windows.coarse_options(options)) if long else rendering
+    if long:
+        rendering = engine.with_mfcc(engine.with_mfcc(rendering, windows.coarse_options(options)), options)
+    return rendering
 
 
 @_one_blas_thread

@@ -42,11 +42,16 @@ class TimeMap:
         return self.spans[i + 1][0]
 
 
+def join_gap() -> np.ndarray:
+    """The quiet :func:`splice` puts between two spans, as 16-bit samples."""
+    rng = np.random.default_rng(0)
+    return (rng.standard_normal(int(JOIN_GAP * SAMPLE_RATE)) * NOISE_LEVEL * 32768).astype("<i2")
+
+
 def splice(wav_path: str | os.PathLike[str], spans: list[tuple[float, float]],
            out_path: str | os.PathLike[str]) -> TimeMap:
     """Write the ``spans`` of a mono 16 kHz WAV, joined by short quiet gaps, to ``out_path``."""
-    rng = np.random.default_rng(0)
-    gap = (rng.standard_normal(int(JOIN_GAP * SAMPLE_RATE)) * NOISE_LEVEL * 32768).astype("<i2").tobytes()
+    gap = join_gap().tobytes()
     offsets: list[float] = []
     kept: list[tuple[float, float]] = []
     written = 0

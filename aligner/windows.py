@@ -10,7 +10,9 @@ not the recording.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import math
 import os
 import pickle
 import queue
@@ -19,15 +21,19 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
+
 from . import engine
+from .audio import SAMPLE_RATE
+from .engine import MFCC_STEP
 from .errors import AlignmentError, SeeklineError
 from .speech import SpeechProfile
-from .splice import TimeMap, splice
+from .splice import TimeMap, join_gap, splice
 
 WINDOW_SECONDS = 600.0  # target speech per fine window
 LONG_SECONDS = 900.0  # recordings with more speech than this are aligned in windows
@@ -50,22 +56,30 @@ Progress = Callable[[float], None]
 def align_span(
     wav_path: Path, found: SpeechProfile, texts: Sequence[str], options: engine.EngineOptions,
     span: tuple[float, float] | None = None, rendering: engine.Rendering | None = None,
+    frames: Frames | None = None,
 ) -> list[tuple[float, float]]:
     """Align ``texts`` (already synthesised as ``rendering``, if given) to the speech inside ``span`` (default:
-    the whole recording), edges snapped to speech."""
+    the whole recording), edges snapped to speech.
+
+    :param frames: the recording's MFCCs over ``span`` at ``options``' step, already taken: the speech is then cut
+        on their frames, and aeneas is given theirs instead of taking its own.
+    """
     lo, hi = span or (0.0, found.duration)
     if hi - lo < engine.MFCC_STEP:  # no audio to give them (neighbours that overlap): none of it fits
         return [(lo, lo)] * len(texts)
     spans = [(max(s, lo), min(e, hi)) for s, e in found.regions() if e > lo and s < hi]
     if not spans or sum(e - s for s, e in spans) > (1 - MIN_SPLICE_GAIN) * (hi - lo):
         spans = [(lo, hi)]
+    if frames is not None:
+        spans = [(a, b) for a, b in ((frames.on_grid(s), frames.on_grid(e)) for s, e in spans) if b > a]
     with tempfile.TemporaryDirectory(prefix="seekline-window-") as work:
         if spans == [(0.0, found.duration)]:
             target, timemap = wav_path, TimeMap(spans=(spans[0],), offsets=(0.0,))
         else:
             target = Path(work) / "speech.wav"
             timemap = splice(wav_path, spans, target)
-        raw = engine.align_fragments(target, list(texts), options, rendering)
+        taken = frames.spliced(spans) if frames is not None and spans else None
+        raw = engine.align_fragments(target, list(texts), options, rendering, taken)
     times: list[tuple[float, float]] = []
     for a, b in raw:
         before = times[-1][1] if times else lo
@@ -93,8 +107,11 @@ def align_sentences(
         return align_span(wav_path, found, [s for t in turns for s in t], options, span, rendering)
     cores = min(os.cpu_count() or 1, MAX_WORKERS)
     with _Workers(cores if cores > 1 else 0) as workers, tempfile.TemporaryDirectory(prefix="seekline-") as work:
+        # a worker takes the recording's MFCCs for the windows while the coarse pass keeps one core busy
+        taking = workers.submit("frames", (wav_path,), found.duration) if options.frame_step == MFCC_STEP else None
         by_turn = rendering.joined([len(t) for t in turns]) if rendering else None
         coarse = align_span(wav_path, found, [" ".join(t) for t in turns], coarse_options(options), span, by_turn)
+        frames = taking.result() if taking else None
         progress(0.2)
         # Windows of about WINDOW_SECONDS of turns, each aligned with CONTEXT turns on either side and
         # MARGIN seconds of audio beyond their coarse times; only its own turns' times are kept, so a
@@ -114,7 +131,8 @@ def align_sentences(
             left = lo if a == 0 else max(lo, coarse[a][0] - MARGIN)
             right = hi if z == len(turns) else min(hi, coarse[z - 1][1] + MARGIN)
             part = _part(rendering, starts[a], starts[z], Path(work) / f"tts-{k}.wav") if rendering else None
-            jobs.append(((wav_path, found, [x for t in turns[a:z] for x in t], fine, (left, right), part),
+            own = frames.between(left - 1.0, right + 1.0) if frames else None
+            jobs.append(((wav_path, found, [x for t in turns[a:z] for x in t], fine, (left, right), part, own),
                          starts[first] - starts[a], starts[stop] - starts[first]))
         times: list[tuple[float, float]] = []
         done = 0
@@ -127,24 +145,66 @@ def align_sentences(
     return times
 
 
+@dataclass(frozen=True)
+class Frames:
+    """The recording's MFCCs (:func:`engine.mfcc`, every MFCC_STEP) from frame ``first`` on."""
+
+    first: int
+    rows: np.ndarray
+
+    @staticmethod
+    def edge(k: int) -> float:
+        """Where frame ``k`` starts, half a sample late, so that a cut there keeps its first sample."""
+        return (k * int(MFCC_STEP * SAMPLE_RATE) + 0.5) / SAMPLE_RATE
+
+    def on_grid(self, t: float) -> float:
+        """``t`` moved to the nearest frame edge."""
+        return self.edge(round(t / MFCC_STEP))
+
+    def between(self, start: float, end: float) -> Frames:
+        """The frames from ``start`` to ``end``."""
+        a, b = max(self.first, round(start / MFCC_STEP)), max(self.first, round(end / MFCC_STEP))
+        return Frames(a, self.rows[a - self.first:b - self.first])
+
+    def spliced(self, spans: Sequence[tuple[float, float]]) -> np.ndarray:
+        """The frames of ``spans`` (on the grid) as :func:`splice` joins them, with JOIN_GAP of quiet between."""
+        gap = _join_gap_frames()
+        parts = [self.between(a, b).rows for a, b in spans]
+        return np.concatenate([x for k, part in enumerate(parts) for x in ((gap, part) if k else (part,))])
+
+
+@functools.cache
+def _join_gap_frames() -> np.ndarray:
+    """The MFCCs of the quiet :func:`splice` puts between spans."""
+    return engine.mfcc(join_gap())
+
+
 def coarse_options(options: engine.EngineOptions) -> engine.EngineOptions:
     """How the coarse pass aligns."""
     return replace(options, frame_step=COARSE_STEP, dtw_margin=COARSE_MARGIN)
 
 
 def _part(rendering: engine.Rendering, first: int, stop: int, out_wav: Path) -> engine.Rendering:
-    """Texts ``first`` to ``stop`` of ``rendering``, cut out into ``out_wav``."""
+    """Texts ``first`` to ``stop`` of ``rendering``, cut out into ``out_wav``; when the rendering has its MFCCs at
+    MFCC_STEP, cut on their frames, and the part gets its share of them."""
     a, b = rendering.spans[first][0], rendering.spans[stop - 1][1]
+    rows = rendering.mfcc(MFCC_STEP)
+    mfccs: tuple[tuple[float, np.ndarray], ...] = ()
+    if rows is not None:
+        k, m = math.floor(a / MFCC_STEP), math.ceil(b / MFCC_STEP)
+        a, b = Frames.edge(k), Frames.edge(m)
+        mfccs = ((MFCC_STEP, rows[k:m]),)
     splice(rendering.wav, [(a, b)], out_wav)
-    return engine.Rendering(out_wav, tuple((s - a, e - a) for s, e in rendering.spans[first:stop]))
+    return engine.Rendering(out_wav, tuple((s - a, e - a) for s, e in rendering.spans[first:stop]), mfccs)
 
 
 class _Workers:
-    """``count`` child interpreters (``python -m aligner.windows``) that align windows side by side, each one
-    window after another; with ``count`` 0, windows are aligned here, one by one.
+    """``count`` child interpreters (``python -m aligner.windows``) that do calls side by side, each one after
+    another; with ``count`` 0, calls are done here, one by one.
 
     Unlike multiprocessing, this works from any caller, a script without a main guard or a daemonic Celery
     worker included. The children start when the pool does, so their start-up overlaps the coarse pass.
+    A call is ``(name, args, seconds)``: one of CALLS, and the seconds of audio it works on (for its time limit).
     """
 
     def __init__(self, count: int) -> None:
@@ -152,26 +212,33 @@ class _Workers:
         self._all = [_Worker() for _ in range(count)]
         for worker in self._all:
             self._idle.put(worker)
+        self._pool = ThreadPoolExecutor(max(1, count))
 
     def __enter__(self) -> _Workers:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown()
         for worker in self._all:
             worker.close()
 
+    def submit(self, name: str, args: tuple, seconds: float) -> Future:
+        """``CALLS[name](*args)``, in a child when there are any."""
+        if not self._all:
+            done: Future = Future()
+            done.set_result(CALLS[name](*args))
+            return done
+        return self._pool.submit(self._call, name, args, seconds)
+
     def map(self, calls: list[tuple]) -> Iterator[list[tuple[float, float]]]:
         """``align_span(*call)`` for each call, in order."""
-        if not self._all:
-            yield from (align_span(*call) for call in calls)
-            return
-        with ThreadPoolExecutor(len(self._all)) as pool:
-            yield from pool.map(self._call, calls)
+        pending = [self.submit("align_span", call, call[4][1] - call[4][0]) for call in calls]
+        yield from (f.result() for f in pending)
 
-    def _call(self, call: tuple) -> list[tuple[float, float]]:
+    def _call(self, name: str, args: tuple, seconds: float) -> object:
         worker = self._idle.get()
         try:
-            return worker.call(call)
+            return worker.call(name, args, seconds)
         finally:
             self._idle.put(worker)
 
@@ -187,12 +254,11 @@ class _Worker:
         self._proc = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=self._errors, env=_one_thread())
 
-    def call(self, call: tuple) -> list[tuple[float, float]]:
+    def call(self, name: str, args: tuple, seconds: float) -> object:
         if self._proc.poll() is not None:
             self.close()
             self._start()
-        lo, hi = call[4]
-        limit = TIMEOUT_BASE + TIMEOUT_PER_SECOND * (hi - lo)
+        limit = TIMEOUT_BASE + TIMEOUT_PER_SECOND * seconds
         overran = threading.Event()
 
         def stop() -> None:
@@ -202,14 +268,14 @@ class _Worker:
         timer = threading.Timer(limit, stop)
         timer.start()
         try:
-            _send(self._proc.stdin, call)
+            _send(self._proc.stdin, (name, args))
             result = _receive(self._proc.stdout)
         except (OSError, EOFError, pickle.UnpicklingError):
             result = None
         finally:
             timer.cancel()
         if overran.is_set():
-            raise AlignmentError(f"aligning {hi - lo:.0f} s of audio took over {limit:.0f} s and was stopped; "
+            raise AlignmentError(f"aligning {seconds:.0f} s of audio took over {limit:.0f} s and was stopped; "
                                  "the machine may be overloaded, or eSpeak hung: try the job again")
         if result is None:
             self._errors.seek(0)
@@ -263,11 +329,22 @@ def _serve() -> None:
         except EOFError:
             return
         try:
-            result: object = align_span(*call)
+            name, args = call
+            result: object = CALLS[name](*args)
         except SeeklineError as e:
             result = e
         _send(answers, result)
 
 
-if __name__ == "__main__":
-    _serve()
+def _frames(wav_path: Path) -> Frames:
+    """All of the recording's MFCCs at aeneas's default step."""
+    return Frames(0, engine.mfcc(wav_path))
+
+
+CALLS: dict[str, Callable[..., object]] = {"align_span": align_span, "frames": _frames}  # what a worker may be asked
+
+
+if __name__ == "__main__":  # as aligner.windows, not __main__, so that what it sends back unpickles as such
+    from aligner.windows import _serve as serve
+
+    serve()

@@ -42,7 +42,7 @@ def test_mfccs_taken_ahead_give_the_same_alignment_without_taking_them_again(
     rendering = engine.render(texts, tmp_path / "tts.wav")
     plain = engine.align_fragments(tmp_path / "show.wav", texts, options, rendering)
     taken = engine.with_mfcc(rendering, options)
-    assert taken.joined([1, 2]).mfcc is taken.mfcc  # joining texts keeps the audio and so its MFCCs
+    assert taken.joined([1, 2]).mfccs is taken.mfccs  # joining texts keeps the audio and so its MFCCs
     computed = []
     real_mfcc = engine.mfcc
     monkeypatch.setattr(engine, "mfcc", lambda path, **kw: computed.append(Path(path)) or real_mfcc(path, **kw))

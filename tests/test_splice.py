@@ -45,3 +45,25 @@ def test_spliced_audio_holds_the_kept_spans_joined_by_short_gaps(recording: Path
 def test_times_map_back_to_the_recording(spliced: float, is_end: bool, source: float) -> None:
     timemap = TimeMap(spans=((2.0, 5.0), (10.0, 12.0)), offsets=(0.0, 3.0 + JOIN_GAP))
     assert timemap.to_source(spliced, is_end=is_end) == pytest.approx(source)
+
+
+def test_frames_taken_of_the_whole_recording_line_up_with_its_spliced_spans(tmp_path: Path) -> None:
+    from aligner import engine, windows
+
+    rng = np.random.default_rng(3)
+    t = np.arange(70 * SAMPLE_RATE) / SAMPLE_RATE  # over a minute: the MFCCs are taken in blocks
+    x = 0.3 * np.sin(2 * np.pi * (200 + 30 * np.sin(t)) * t) * (1 + np.sin(t / 3)) + rng.normal(0, 0.02, len(t))
+    path = tmp_path / "rec.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+    frames = windows.Frames(0, engine.mfcc(path)).between(1.0, 69.0)
+    assert frames.first == 25  # frame 25 starts at 1.0 s
+    spans = [(frames.on_grid(a), frames.on_grid(b)) for a, b in [(2.013, 20.5), (31.0, 66.987)]]
+    splice(path, spans, tmp_path / "out.wav")
+    theirs, ours = engine.mfcc(tmp_path / "out.wav"), frames.spliced(spans)
+    assert ours.shape == theirs.shape  # row for row: the cuts fall on frame edges, the join gap is whole frames
+    assert np.median(np.abs(ours - theirs)) < 1e-6  # they differ only next to the cuts and at block starts
+    assert windows.Frames(0, frames.rows).between(-1.0, 2.0).first == 0  # never before the first frame
