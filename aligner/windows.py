@@ -274,6 +274,9 @@ class _Worker:
             result = None
         finally:
             timer.cancel()
+        if result is None:  # it is dead or dying: make sure, so that the next call starts another
+            self._proc.kill()
+            self._proc.wait()
         if overran.is_set():
             raise AlignmentError(f"aligning {seconds:.0f} s of audio took over {limit:.0f} s and was stopped; "
                                  "the machine may be overloaded, or eSpeak hung: try the job again")
