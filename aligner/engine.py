@@ -65,7 +65,6 @@ class Rendering:
         return replace(self, spans=tuple((self.spans[e - n][0], self.spans[e - 1][1])
                                          for n, e in zip(sizes, ends, strict=True)))
 
-
     def mfcc(self, step: float) -> np.ndarray | None:
         """The MFCCs taken ahead at frame ``step``, if they were."""
         return next((frames for at, frames in self.mfccs if at == step), None)

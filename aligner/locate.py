@@ -49,7 +49,8 @@ def locate(
         return None
     if voiced <= TRIGGER_RATIO * rendering.spans[-1][1]:
         return None
-    query = _tts_features(engine.mfcc(rendering.wav))
+    taken = rendering.mfcc(engine.MFCC_STEP)  # a long recording's were taken while its audio decoded
+    query = _tts_features(engine.mfcc(rendering.wav) if taken is None else taken)
     times, ref = _recording(wav_path, found)
     if len(query) < 8 or len(ref) < len(query):
         return None
