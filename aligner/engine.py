@@ -17,7 +17,6 @@ import wave
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -151,13 +150,9 @@ def _wav_format(path: str) -> tuple[str, int, int] | None:
         return None
 
 
-def _quiet_logger() -> Any:  # noqa: ANN401 - aeneas's Logger
-    """An aeneas logger that keeps nothing: aeneas logs ~18,000 unread lines aligning an hour's turns."""
-    return _quiet_logger_class()()
-
-
 @functools.cache
 def _quiet_logger_class() -> type:
+    """aeneas's logger, keeping nothing: aeneas logs ~18,000 unread lines aligning an hour's turns."""
     import datetime
 
     from aeneas.logger import Logger
@@ -271,7 +266,7 @@ def align_fragments(
     with tempfile.TemporaryDirectory(prefix="seekline-aeneas-") as tmp:
         if rendering is None:
             rendering = render(texts, Path(tmp) / "tts.wav", options.language)
-        quiet = _quiet_logger()
+        quiet = _quiet_logger_class()()
         task = _wav_task_class()(_task_config(options), logger=quiet)
         task.audio_file_path_absolute = os.path.abspath(os.fspath(wav_path))
         text_file = TextFile()
