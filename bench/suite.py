@@ -7,6 +7,7 @@ there on later runs. A built case holds ``audio.*``, ``transcript.txt`` ("SURNAM
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -158,17 +159,19 @@ def build_bed(data: Path, work: Path, case: Case) -> None:
     write_case(work, truth, y=y)
 
 
-def build_story(data: Path, work: Path, case: Case) -> None:
-    """The story in the middle of a recording three times its length, padded with two other shows."""
+def build_story(data: Path, work: Path, case: Case, before_share: float = 1.0, after_share: float = 1.0) -> None:
+    """The story in the middle of a recording three times its length (by default), padded with two other shows:
+    ``before_share`` of its length from the end of one, ``after_share`` from the start of the other."""
     (stem,) = make_broadcast(data, work / "src", case.seed, manifests=case.manifests)
     pads = make_broadcast(data, work / "pad", case.seed + 1000, episodes=2, manifests=case.manifests)
     story = load(stem.with_suffix(".wav"))
     n = len(story)
     before, after = (load(p.with_suffix(".wav")) for p in pads)
-    before = np.resize(before, max(n, len(before)))[-n:]  # the end of one show, then the story...
-    after = np.resize(after, n)  # ...then the start of another
-    truth = shift(read_truth(stem), n / SR)
-    truth["story"] = {"start": round(n / SR, 4), "end": round(2 * n / SR, 4)}
+    b = int(n * before_share)
+    before = np.resize(before, max(b, len(before)))[-b:]  # the end of one show, then the story...
+    after = np.resize(after, int(n * after_share))  # ...then the start of another
+    truth = shift(read_truth(stem), b / SR)
+    truth["story"] = {"start": round(b / SR, 4), "end": round((b + n) / SR, 4)}
     write_case(work, truth, y=np.concatenate([before, story, after]))
 
 
@@ -248,6 +251,8 @@ CASES = [
     Case("bed", 104, build_bed, about="music bed at -18 dB under the first turn"),
     Case("noise15", 105, build_noise, about="15 dB SNR noise"),
     Case("story", 106, build_story, about="story in the middle third of a 3x longer recording"),
+    Case("snug", 112, functools.partial(build_story, before_share=0.3, after_share=0.15),
+         about="story with the last 30% of one show before it and 15% of the next after"),
     Case("absent", 107, build_absent, about="two invented turns that were never aired"),
     Case("mp3_48k", 108, build_mp3_48k, about="48 kbps mono MP3"),
     Case("cut", 110, build_cut, about="three invented lines inside real turns that were never aired"),

@@ -69,6 +69,21 @@ def test_story_turns_are_placed_inside_the_recording_with_coverage(newscast, tmp
     assert all(start - 0.25 <= t.start and t.end <= end + 0.5 for t in turns)  # nothing bleeds in from outside
 
 
+def test_story_with_one_other_item_before_it_is_located(tmp_path: Path) -> None:
+    # a recording half as long again as its story (the item before it, no more) is a story all the same: aligned
+    # whole, the story's first turn took the other item's speech and every turn after it was pushed along
+    from aligner.pipeline import align
+    from aligner.transcript import parse_transcript
+
+    wav = tmp_path / "item.wav"
+    truth = synth.build(OTHER[2:] + STORY, wav, pause=0.8)[1:]
+    script = "\n\n".join(f"{speaker}: {text}" for speaker, _voice, text in STORY)
+    syncmap = align(wav, parse_transcript(script))
+    turns = [s for s in syncmap.segments if s.kind == "turn"]
+    assert syncmap.coverage.located, syncmap.coverage
+    assert all(abs(t.start - true.start) < 0.25 for t, true in zip(turns, truth, strict=True)), (turns, truth)
+
+
 def test_an_end_voted_before_the_start_gives_way_to_the_forward_vote(newscast, tmp_path: Path, monkeypatch) -> None:
     # a text the recording does not hold: the backward vote may put its end before the forward vote's start;
     # the span must still run forwards (it once ran backwards, and aeneas got an empty recording)
