@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,14 +180,20 @@ def build_absent(data: Path, work: Path, case: Case) -> None:
     (stem,) = make_broadcast(data, work / "src", case.seed, manifests=case.manifests)
     truth = read_truth(stem)
     turns = truth["turns"]
+    invent(turns, (len(turns) * 2 // 3, len(turns) // 3), INVENTED)
+    write_case(work, truth, audio_src=stem.with_suffix(".wav"))
+
+
+def invent(turns: list[dict[str, Any]], places: Sequence[int], texts: Sequence[str]) -> None:
+    """Put never-aired turns with ``texts`` into ``turns`` before each of ``places`` (latest first), each spoken by
+    someone other than the speakers on either side."""
     names = [t["speaker"] for t in turns]
-    for k, (at, text) in enumerate(zip((len(turns) * 2 // 3, len(turns) // 3), INVENTED, strict=True)):
+    for k, (at, text) in enumerate(zip(places, texts, strict=True)):
         others = [s for s in names if s not in (names[at - 1], names[at])]
         speaker = (others or [s for s in names if s != names[at - 1]])[0]
         turns.insert(at, {"turn": None, "speaker": speaker, "text": text, "in_audio": False, "invented": k,
                           "clip_start": None, "clip_end": None, "speech_start": None, "speech_end": None,
                           "utterances": []})
-    write_case(work, truth, audio_src=stem.with_suffix(".wav"))
 
 
 def build_cut(data: Path, work: Path, case: Case) -> None:
