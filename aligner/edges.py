@@ -14,6 +14,8 @@ text fits better without it, and goes to the next turn when that one's text fits
 
 from __future__ import annotations
 
+import itertools
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -64,6 +66,7 @@ def trim(
     turns whose start stayed on a sound their text fits rather better without (see DOUBT_SUM)."""
     flat = iter(rendering.spans)
     tts = [(got[0][0], got[-1][1]) for got in ([next(flat) for _ in t] for t in texts)]
+    first = [0, *itertools.accumulate(len(t) for t in texts)]  # each turn's first line in the rendering
     out = [None if t is None else list(t) for t in times]
     doubted: set[int] = set()
     comparer = match.Comparer(wav_path, rendering.wav, found)
@@ -84,7 +87,9 @@ def trim(
                 elif not tail and span[0] < turn[0][1] - MIN_REST:
                     turn[0] = (span[0], turn[0][1])
                 elif span[1] - span[0] <= windows.LONG_SECONDS:  # a longer turn would need windows
-                    turn[:] = windows.align_span(wav_path, found, texts[i], options, span)
+                    with tempfile.TemporaryDirectory(prefix="seekline-edges-") as tmp:
+                        spoken = windows.excerpt(rendering, range(first[i], first[i + 1]), Path(tmp) / "tts.wav")
+                        turn[:] = windows.align_span(wav_path, found, texts[i], options, span, spoken)
         for i in range(len(out) - 1):
             if out[i] and out[i + 1] and None not in out[i] and None not in out[i + 1]:
                 _hand_over(comparer, found, tts[i], tts[i + 1], out[i], out[i + 1])

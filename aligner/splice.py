@@ -49,9 +49,10 @@ def join_gap() -> np.ndarray:
 
 
 def splice(wav_path: str | os.PathLike[str], spans: list[tuple[float, float]],
-           out_path: str | os.PathLike[str]) -> TimeMap:
-    """Write the ``spans`` of a mono 16 kHz WAV, joined by short quiet gaps, to ``out_path``."""
-    gap = join_gap().tobytes()
+           out_path: str | os.PathLike[str], *, gaps: bool = True) -> TimeMap:
+    """Write the ``spans`` of a mono 16 kHz WAV, joined by short quiet gaps (or, without ``gaps``, end to end), to
+    ``out_path``."""
+    gap = join_gap().tobytes() if gaps else b""
     offsets: list[float] = []
     kept: list[tuple[float, float]] = []
     written = 0

@@ -16,6 +16,8 @@ rendering against the audio, by DTW), and of several suspects the one whose remo
 
 from __future__ import annotations
 
+import itertools
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +58,7 @@ class _Job:
     texts: Sequence[Sequence[str]]
     options: engine.EngineOptions
     span: tuple[float, float] | None
+    rendering: engine.Rendering  # every line of ``texts``, in order
 
 
 def find_unaired(
@@ -66,7 +69,7 @@ def find_unaired(
     """Per turn: its sentence times (``None`` for a line that was not aired), or ``None`` when the turn was
     not aired; the rest realigned without what was not. ``rendering`` holds every line of ``texts``."""
     result: list[Times | None] = [list(t) for t in times]
-    job = _Job(wav_path, found, turns, texts, options, span)
+    job = _Job(wav_path, found, turns, texts, options, span, rendering)
     comparer = match.Comparer(wav_path, rendering.wav, found)
     try:
         content = _Content(comparer, rendering, texts)
@@ -217,7 +220,11 @@ def _realign(job: _Job, result: list[Times | None], keep: list[Unit]) -> list[Ti
     after = _units(result, keep[-1][0] + 1)
     lo = result[before[-1][0]][before[-1][1]][1] if before else (span[0] if span else 0.0)
     hi = result[after[0][0]][after[0][1]][0] if after else (span[1] if span else job.found.duration)
-    flat = windows.align_span(job.wav_path, job.found, [job.texts[i][j] for i, j in keep], job.options, (lo, hi))
+    first = [0, *itertools.accumulate(len(t) for t in job.texts)]  # each turn's first line in the rendering
+    with tempfile.TemporaryDirectory(prefix="seekline-unaired-") as tmp:
+        spoken = windows.excerpt(job.rendering, [first[i] + j for i, j in keep], Path(tmp) / "tts.wav")
+        flat = windows.align_span(job.wav_path, job.found, [job.texts[i][j] for i, j in keep], job.options, (lo, hi),
+                                  spoken)
     trial = [None if t is None else list(t) for t in result]
     for (i, j), t in zip(keep, flat, strict=True):
         trial[i][j] = t

@@ -130,7 +130,7 @@ def align_sentences(
             a, z = max(0, first - CONTEXT), min(len(turns), stop + CONTEXT)
             left = lo if a == 0 else max(lo, coarse[a][0] - MARGIN)
             right = hi if z == len(turns) else min(hi, coarse[z - 1][1] + MARGIN)
-            part = _part(rendering, starts[a], starts[z], Path(work) / f"tts-{k}.wav") if rendering else None
+            part = excerpt(rendering, range(starts[a], starts[z]), Path(work) / f"tts-{k}.wav") if rendering else None
             own = frames.between(left - 1.0, right + 1.0) if frames else None
             jobs.append(((wav_path, found, [x for t in turns[a:z] for x in t], fine, (left, right), part, own),
                          starts[first] - starts[a], starts[stop] - starts[first]))
@@ -184,18 +184,31 @@ def coarse_options(options: engine.EngineOptions) -> engine.EngineOptions:
     return replace(options, frame_step=COARSE_STEP, dtw_margin=COARSE_MARGIN)
 
 
-def _part(rendering: engine.Rendering, first: int, stop: int, out_wav: Path) -> engine.Rendering:
-    """Texts ``first`` to ``stop`` of ``rendering``, cut out into ``out_wav``; when the rendering has its MFCCs at
-    MFCC_STEP, cut on their frames, and the part gets its share of them."""
-    a, b = rendering.spans[first][0], rendering.spans[stop - 1][1]
+def excerpt(rendering: engine.Rendering, texts: Sequence[int], out_wav: Path) -> engine.Rendering:
+    """The texts numbered ``texts`` (in order) of ``rendering``, cut out into ``out_wav`` end to end, as eSpeak would
+    have spoken them alone; when the rendering has its MFCCs at MFCC_STEP, cut on their frames, and the excerpt
+    gets its share of them."""
     rows = rendering.mfcc(MFCC_STEP)
-    mfccs: tuple[tuple[float, np.ndarray], ...] = ()
-    if rows is not None:
-        k, m = math.floor(a / MFCC_STEP), math.ceil(b / MFCC_STEP)
-        a, b = Frames.edge(k), Frames.edge(m)
-        mfccs = ((MFCC_STEP, rows[k:m]),)
-    splice(rendering.wav, [(a, b)], out_wav)
-    return engine.Rendering(out_wav, tuple((s - a, e - a) for s, e in rendering.spans[first:stop]), mfccs)
+    runs: list[list[int]] = []
+    for i in texts:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    cuts, spans, parts, at = [], [], [], 0.0
+    for run in runs:
+        a, b = rendering.spans[run[0]][0], rendering.spans[run[-1]][1]
+        if rows is not None:
+            k, m = math.floor(a / MFCC_STEP), math.ceil(b / MFCC_STEP)
+            a, b = Frames.edge(k), Frames.edge(m)
+            parts.append(rows[k:m])
+        cuts.append((a, b))
+        a, b = int(a * SAMPLE_RATE) / SAMPLE_RATE, int(b * SAMPLE_RATE) / SAMPLE_RATE  # where splice cuts
+        spans += [(s - a + at, e - a + at) for s, e in (rendering.spans[i] for i in run)]
+        at += b - a
+    splice(rendering.wav, cuts, out_wav, gaps=False)
+    mfccs = ((MFCC_STEP, np.concatenate(parts)),) if rows is not None else ()
+    return engine.Rendering(out_wav, tuple(spans), mfccs)
 
 
 class _Workers:

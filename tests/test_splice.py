@@ -67,3 +67,32 @@ def test_frames_taken_of_the_whole_recording_line_up_with_its_spliced_spans(tmp_
     assert ours.shape == theirs.shape  # row for row: the cuts fall on frame edges, the join gap is whole frames
     assert np.median(np.abs(ours - theirs)) < 1e-6  # they differ only next to the cuts and at block starts
     assert windows.Frames(0, frames.rows).between(-1.0, 2.0).first == 0  # never before the first frame
+
+
+@pytest.mark.parametrize("with_frames", [False, True])
+def test_an_excerpt_of_a_rendering_holds_its_texts_end_to_end(tmp_path: Path, with_frames: bool) -> None:
+    # unaired.py realigns some lines of a transcript without the others: from the rendering, as eSpeak would
+    # speak them alone (the same audio, text by text, with no gap), instead of speaking them again
+    from aligner import engine, windows
+
+    texts = ["The ferry stayed in port.", "Farmers moved their cattle.", "The river fell by Friday.",
+             "Boats sailed again."]
+    rendering = engine.render(texts, tmp_path / "tts.wav")
+    if with_frames:
+        rendering = engine.with_mfcc(rendering, engine.EngineOptions(frame_step=windows.MFCC_STEP))
+    part = windows.excerpt(rendering, [0, 2, 3], tmp_path / "part.wav")
+
+    def samples(path: Path) -> np.ndarray:
+        with wave.open(str(path)) as w:
+            return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+
+    whole, cut = samples(rendering.wav), samples(part.wav)
+    assert len(part.spans) == 3
+    for (a, b), (c, d) in zip(part.spans, [rendering.spans[i] for i in (0, 2, 3)], strict=True):
+        assert b - a == pytest.approx(d - c, abs=1e-9)
+        n = int((b - a) * SAMPLE_RATE) - 1
+        assert np.array_equal(cut[round(a * SAMPLE_RATE):][:n], whole[round(c * SAMPLE_RATE):][:n])
+    if with_frames:
+        rows = part.mfcc(windows.MFCC_STEP)
+        assert rows is not None and len(rows) == round(len(cut) / (windows.MFCC_STEP * SAMPLE_RATE))
+        assert np.median(np.abs(rows - engine.mfcc(part.wav))) < 1e-6  # its own frames, but at the two cuts

@@ -32,7 +32,7 @@ def test_a_doubtful_turn_that_harms_nobody_is_cut_only_if_its_neighbours_then_fi
     # as when a real short turn after a sting looks doubtful: only the texts' fit can tell the two apart
     turns = [Turn(id=f"t{k}", speaker="host", text=x, sentences=(Sentence(text=x, speech=x),))
              for k, x in enumerate(["One line here.", "A short one.", "And the last one."], start=1)]
-    job = unaired._Job(Path("unused.wav"), None, turns, [[t.text] for t in turns], None, None)
+    job = unaired._Job(Path("unused.wav"), None, turns, [[t.text] for t in turns], None, None, None)
     result = [[(0.0, 5.0)], [(5.0, 6.0)], [(6.0, 10.0)]]
     monkeypatch.setattr(quality, "median_rates", lambda segs, found: {None: 15.0})
     monkeypatch.setattr(quality, "evidence", lambda seg, found, rate: FAINT if seg.id == "t2" else SURE)
