@@ -13,6 +13,8 @@ from .audio import SAMPLE_RATE, read_frames
 
 FRAME = 0.010  # seconds per analysis frame
 MIN_PAUSE = 0.15  # shorter quiet runs are stops and gaps inside words, not pauses
+AFRESH_QUIET = 0.3  # silence this long after music...
+AFRESH_MUSIC = 2.0  # ...that was most of this long before it starts the VAD afresh (see SpeechProfile.fresh)
 SOFT_DB = 3.0  # a frame this far above the noise floor may be the quiet edge of a word
 MAX_SOFT_EDGE = 0.15  # how far a word's quiet onset or decay may reach beyond its loud part (0.25 took breaths)
 # A sound under BLIP long, parted from the rest of a turn by BLIP_GAP of quiet (DOUBTFUL_GAP when the VAD
@@ -55,6 +57,9 @@ class SpeechProfile:
     speech: np.ndarray  # bool: loud and voiced (short pauses inside speech filled in)
     soft: np.ndarray  # bool: above the noise floor, as in the quiet edges of words
     floor: float  # the noise floor, dB (see noise_floor)
+    # the VAD probability (smoothed as voice) with the model started afresh after music and a silence (see
+    # _after_music); None: as voice
+    fresh: np.ndarray | None = None
 
     @property
     def duration(self) -> float:
@@ -210,16 +215,19 @@ class SpeechProfile:
             lo, hi, nxt = sound(k)
             if hi <= lo:
                 return edge
-            if not self._half_believed(lo, hi):
+            if not self._half_believed(lo, hi, self.voice) or not self._half_believed(lo, hi, self.fresh):
                 sure = float(self.voice[lo:hi].mean()) >= WORD_VOICE
                 return k if doubtful * FRAME >= MUSIC_MIN and sure else edge
             if nxt is None:
                 return edge
             k, doubtful = nxt, doubtful + hi - lo
 
-    def _half_believed(self, lo: int, hi: int) -> bool:
-        """Whether the VAD only half believes frames ``lo`` to ``hi`` are speech (see MUSIC_VOICE and SURE)."""
-        voice = self.voice[lo:hi]
+    def _half_believed(self, lo: int, hi: int, voice: np.ndarray | None) -> bool:
+        """Whether the VAD (``voice``, or ``fresh``; None: none) only half believes frames ``lo`` to ``hi`` are speech
+        (see MUSIC_VOICE and SURE)."""
+        if voice is None:
+            return True
+        voice = voice[lo:hi]
         if float(voice.mean()) < MUSIC_VOICE:
             return True
         return (hi - lo) * FRAME >= MUSIC_MIN and float((voice >= SURE).mean()) < SURE_SHARE
@@ -252,7 +260,8 @@ class SpeechProfile:
 
     def _blip_gap(self, s: int, e: int) -> float:
         """Quiet that must part a short sound from the rest of a turn for it to be a blip."""
-        return BLIP_GAP if float(self.voice[s:e].mean()) >= WORD_VOICE else DOUBTFUL_GAP
+        believed = max(float(v[s:e].mean()) for v in (self.voice, self.fresh) if v is not None)
+        return BLIP_GAP if believed >= WORD_VOICE else DOUBTFUL_GAP
 
     def lead_in(self, start: float, earliest: float) -> float:
         """Where a clip cut in before ``start`` begins: its room tone or crowd, stepping out of a quieter gap.
@@ -378,18 +387,33 @@ def frame_energy(wav_path: str | os.PathLike[str]) -> np.ndarray:
 def profile(wav_path: str | os.PathLike[str]) -> SpeechProfile:
     """Measure energy and voice activity of a mono 16 kHz WAV."""
     db = frame_energy(wav_path)
+    floor = noise_floor(db)
     probs = vad.speech_probability(wav_path)
     idx = np.minimum((np.arange(len(db)) * FRAME / vad.STEP).astype(int), max(len(probs) - 1, 0))
     raw = probs[idx] if probs.size else np.zeros(len(db), dtype=np.float32)
     width = int(VOICE_SMOOTH / FRAME)
-    voice = np.convolve(raw, np.ones(width, dtype=np.float32) / width, mode="same") if raw.size > width else raw
-    floor = noise_floor(db)
+
+    def smooth(p: np.ndarray) -> np.ndarray:
+        return np.convolve(p, np.ones(width, dtype=np.float32) / width, mode="same") if p.size > width else p
+
+    voice = smooth(raw)
+    again = _after_music(db, floor, raw)
+    fresh = smooth(vad.afresh(wav_path, probs, again)[idx]) if again else None
     # edges need the sharp, unsmoothed VAD; the smoothed one only where speech is
     near_voice = _dilate((raw > VOICE_THRESHOLD) & _dilate(voice > VOICE_THRESHOLD, width), int(VOICE_REACH / FRAME))
     loud = _speech_mask(db, floor)
     # a word's quiet edge is above the floor but not loud: music and tones are loud, so they never count
     soft = (db > floor + SOFT_DB) & ~loud
-    return SpeechProfile(db=db, voice=voice, speech=loud & near_voice, soft=soft, floor=floor)
+    return SpeechProfile(db=db, voice=voice, speech=loud & near_voice, soft=soft, floor=floor, fresh=fresh)
+
+
+def _after_music(db: np.ndarray, floor: float, raw: np.ndarray) -> list[int]:
+    """The VAD windows where a silence of AFRESH_QUIET or more after music (most of the AFRESH_MUSIC before it loud
+    and not voiced) has lasted AFRESH_QUIET: the VAD starts afresh there (vad.afresh)."""
+    need, before = int(AFRESH_QUIET / FRAME), int(AFRESH_MUSIC / FRAME)
+    music = (db > floor + MUSIC_DB) & (raw < VOICE_THRESHOLD)
+    return [int((s + need) * FRAME / vad.STEP) for s, e in mask_runs(db <= floor + SOFT_DB)
+            if e - s >= need and s >= before and music[s - before:s].mean() >= 0.5]
 
 
 def _dilate(mask: np.ndarray, reach: int) -> np.ndarray:

