@@ -15,7 +15,6 @@ text fits better without it, and goes to the next turn when that one's text fits
 from __future__ import annotations
 
 import itertools
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -87,9 +86,8 @@ def trim(
                 elif not tail and span[0] < turn[0][1] - MIN_REST:
                     turn[0] = (span[0], turn[0][1])
                 elif span[1] - span[0] <= windows.LONG_SECONDS:  # a longer turn would need windows
-                    with tempfile.TemporaryDirectory(prefix="seekline-edges-") as tmp:
-                        spoken = windows.excerpt(rendering, range(first[i], first[i + 1]), Path(tmp) / "tts.wav")
-                        turn[:] = windows.align_span(wav_path, found, texts[i], options, span, spoken)
+                    turn[:] = windows.align_lines(wav_path, found, rendering, range(first[i], first[i + 1]), texts[i],
+                                                  options, span)
         for i in range(len(out) - 1):
             if out[i] and out[i + 1] and None not in out[i] and None not in out[i + 1]:
                 _hand_over(comparer, found, tts[i], tts[i + 1], out[i], out[i + 1])

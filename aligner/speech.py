@@ -215,22 +215,20 @@ class SpeechProfile:
             lo, hi, nxt = sound(k)
             if hi <= lo:
                 return edge
-            if not self._half_believed(lo, hi, self.voice) or not self._half_believed(lo, hi, self.fresh):
+            if not self._half_believed(lo, hi):
                 sure = float(self.voice[lo:hi].mean()) >= WORD_VOICE
                 return k if doubtful * FRAME >= MUSIC_MIN and sure else edge
             if nxt is None:
                 return edge
             k, doubtful = nxt, doubtful + hi - lo
 
-    def _half_believed(self, lo: int, hi: int, voice: np.ndarray | None) -> bool:
-        """Whether the VAD (``voice``, or ``fresh``; None: none) only half believes frames ``lo`` to ``hi`` are speech
-        (see MUSIC_VOICE and SURE)."""
-        if voice is None:
-            return True
-        voice = voice[lo:hi]
-        if float(voice.mean()) < MUSIC_VOICE:
-            return True
-        return (hi - lo) * FRAME >= MUSIC_MIN and float((voice >= SURE).mean()) < SURE_SHARE
+    def _half_believed(self, lo: int, hi: int) -> bool:
+        """Whether the VAD only half believes frames ``lo`` to ``hi`` are speech (see MUSIC_VOICE and SURE), both in
+        its run over the recording and in its fresh run after music (see ``fresh``)."""
+        def doubts(voice: np.ndarray) -> bool:
+            return (float(voice.mean()) < MUSIC_VOICE
+                    or (hi - lo) * FRAME >= MUSIC_MIN and float((voice >= SURE).mean()) < SURE_SHARE)
+        return all(doubts(v[lo:hi]) for v in (self.voice, self.fresh) if v is not None)
 
     def _before_blips(self, a: int, j: int) -> int:
         """The last offset after frame ``a`` and up to frame ``j`` that does not end a blip (see BLIP)."""

@@ -184,6 +184,16 @@ def coarse_options(options: engine.EngineOptions) -> engine.EngineOptions:
     return replace(options, frame_step=COARSE_STEP, dtw_margin=COARSE_MARGIN)
 
 
+def align_lines(
+    wav_path: Path, found: SpeechProfile, rendering: engine.Rendering, lines: Sequence[int], texts: Sequence[str],
+    options: engine.EngineOptions, span: tuple[float, float],
+) -> list[tuple[float, float]]:
+    """:func:`align_span` of the ``rendering``'s texts numbered ``lines`` (``texts``), spoken from an excerpt of it
+    instead of by eSpeak again."""
+    with tempfile.TemporaryDirectory(prefix="seekline-lines-") as tmp:
+        return align_span(wav_path, found, texts, options, span, excerpt(rendering, lines, Path(tmp) / "tts.wav"))
+
+
 def excerpt(rendering: engine.Rendering, texts: Sequence[int], out_wav: Path) -> engine.Rendering:
     """The texts numbered ``texts`` (in order) of ``rendering``, cut out into ``out_wav`` end to end, as eSpeak would
     have spoken them alone; when the rendering has its MFCCs at MFCC_STEP, cut on their frames, and the excerpt
