@@ -82,9 +82,12 @@ def main(argv: list[str] | None = None) -> int:
 
     data, out = data_dir(a.data), suite.default_out()
     cases = {c.name: c for c in suite.SUITES[a.suite]}
-    totals = [0, 0, 0, 0, 0]  # cut lines (turns), found, real lines (turns), marked (flagged), turns > 1 s off
-    print(f"{'case':<12}{'seed':>5}{'cut':>5}{'found':>7}{'real':>6}{'marked':>8}{'>1 s':>6}")
-    invented = with_cut_turns if a.turns else with_cut_lines
+    if a.turns:
+        invented, columns = with_cut_turns, ("cut", "found", "flagged", "real", "marked", ">1 s")
+    else:
+        invented, columns = with_cut_lines, ("cut", "found", "real", "marked", ">1 s")
+    totals = [0] * len(columns)
+    print(f"{'case':<12}{'seed':>5}" + "".join(f"{c:>8}" for c in columns))
     for name in a.cases.split(","):
         built = suite.ensure(cases[name], data, out)
         for seed in (int(s) for s in a.seeds.split(",")):
@@ -94,14 +97,15 @@ def main(argv: list[str] | None = None) -> int:
                 path.write_text(text)
                 syncmap = pipeline.align(built.audio, load_transcript(path)).to_dict()
             f = scoring.score(syncmap, truth).flags
-            row = ([f.absent, f.absent_not_in_audio, f.right, f.right_flagged, f.wrong - f.absent] if a.turns
-                   else [f.lines_cut, f.lines_cut_marked, f.lines_aired, f.lines_aired_marked, f.wrong])
+            row = ([f.absent, f.absent_not_in_audio, f.absent_flagged, f.right, f.right_flagged, f.wrong - f.absent]
+                   if a.turns else [f.lines_cut, f.lines_cut_marked, f.lines_aired, f.lines_aired_marked, f.wrong])
             totals = [t + r for t, r in zip(totals, row, strict=True)]
-            print(f"{name:<12}{seed:>5}{row[0]:>5}{row[1]:>7}{row[2]:>6}{row[3]:>8}{row[4]:>6}", flush=True)
-    print(f"{'ALL':<12}{'':>5}{totals[0]:>5}{totals[1]:>7}{totals[2]:>6}{totals[3]:>8}{totals[4]:>6}")
+            print(f"{name:<12}{seed:>5}" + "".join(f"{v:>8}" for v in row), flush=True)
+    print(f"{'ALL':<12}{'':>5}" + "".join(f"{v:>8}" for v in totals))
     if a.turns:
-        print("\ncut = invented turns; found = of them marked not_in_audio; real = the aired turns; marked = of them "
-              "flagged; >1 s = aired turns starting more than 1 s from the truth (or not at all).")
+        print("\ncut = invented turns; found = of them marked not_in_audio; flagged = of them with any doubt flag; "
+              "real = the aired turns; marked = of them flagged; >1 s = aired turns starting more than 1 s from the "
+              "truth (or not at all).")
     else:
         print("\ncut = invented lines; found = of them marked not_in_audio; real = the other sentences; marked = of "
               "them marked not_in_audio; >1 s = aired turns starting more than 1 s from the truth (or not at all).")
