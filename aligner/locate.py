@@ -27,7 +27,9 @@ COST_BLOCK = 512  # recording frames per block of the local cost matrix
 CHUNK = 5.0  # seconds of eSpeak per chunk of text that votes on where the text starts
 MAX_CHUNKS = 64  # longer texts get longer chunks, so the vote's memory stays bounded
 RATES = np.arange(0.6, 1.95, 0.05)  # voiced recording time / voiced eSpeak time tried by the vote
-PAUSE = 1.0  # an edge found inside speech moves out to a pause this long...
+# an edge found inside speech moves out to a pause this long (JFK pauses 1 s between phrases: at 1.0 s, a story he
+# opened started 5.3 s late, bench case snug)...
+PAUSE = 1.5
 REACH = 10.0  # ...at most this far away
 FAR = 5.0  # z-score a chunk scores where it cannot be (pads the vote)
 MIN_SPAN = 0.5  # a located span holds at least this share of the text's voiced eSpeak time (DTW's steepest slope)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import synth
 
@@ -129,3 +130,14 @@ def test_a_short_transcript_the_recording_does_not_hold_completes_flagged(newsca
     turns = [s for s in syncmap.segments if s.kind == "turn"]
     assert syncmap.quality.verdict == "failed", syncmap.quality
     assert all("text_mismatch" in t.flags for t in turns)
+
+
+def test_a_located_edge_moves_out_past_a_slow_speakers_pauses_to_the_gap_before_the_story() -> None:
+    # the chunk votes put a story's start inside its first turn; a speaker who pauses 1 s between phrases (JFK)
+    # must not stop the edge there, or the turn loses its first phrases
+    voiced = [(0.0, 10.0, 1.0), (10.0, 12.0, 0.0), (12.0, 14.0, 1.0), (14.0, 15.0, 0.0), (15.0, 17.0, 1.0),
+              (17.0, 18.0, 0.0), (18.0, 25.0, 1.0)]
+    voice = np.concatenate([np.full(int(round((b - a) / speech.FRAME)), p, np.float32) for a, b, p in voiced])
+    found = speech.SpeechProfile(db=np.where(voice > 0, -20.0, -60.0), voice=voice, speech=voice > 0,
+                                 soft=np.zeros(len(voice), bool), floor=-60.0)
+    assert locate._to_pause(found, 19.0, -1) == pytest.approx(12.0, abs=0.02)
