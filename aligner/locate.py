@@ -31,6 +31,7 @@ RATES = np.arange(0.6, 1.95, 0.05)  # voiced recording time / voiced eSpeak time
 # opened started 5.3 s late, bench case snug)...
 PAUSE = 1.5
 REACH = 10.0  # ...at most this far away
+LONE = 1.0  # ...and a start past a sound shorter than this before it and another such pause (a sonnet's "Three.")
 FAR = 5.0  # z-score a chunk scores where it cannot be (pads the vote)
 MIN_SPAN = 0.5  # a located span holds at least this share of the text's voiced eSpeak time (DTW's steepest slope)
 
@@ -198,18 +199,38 @@ def _edge(row: np.ndarray, starts: np.ndarray, first: int, off: float, head: boo
 
 
 def _to_pause(found: speech.SpeechProfile, t: float, direction: int) -> float:
-    """Move an edge found inside speech out to the next pause of :data:`PAUSE` s, at most :data:`REACH` s."""
+    """Move an edge found inside speech out to the next pause of :data:`PAUSE` s, at most :data:`REACH` s; a start
+    also past a lone sound of under LONE before that pause and another as long (a sonnet's number said alone before
+    its first line)."""
     voiced = found.voice > speech.VOICE_THRESHOLD
     need, reach = int(PAUSE / speech.FRAME), int(REACH / speech.FRAME)
-    i, quiet = found.frame(t), 0
+    start = i = found.frame(t)
+    quiet = 0
     for _ in range(reach):
         if not 0 <= i + direction < len(voiced):
             break
         quiet = quiet + 1 if not voiced[i] else 0
         if quiet >= need:
-            return (i - direction * (need - 1)) * speech.FRAME
+            edge = i - direction * (need - 1)
+            runs = _runs(voiced, i, direction, 3)  # the rest of the pause, the sound beyond it, the quiet beyond that
+            if (direction < 0 and len(runs) == 3 and runs[1] * speech.FRAME < LONE and runs[2] >= need
+                    and abs(i - start) + runs[0] + runs[1] <= reach):
+                edge = i + direction * (runs[0] + runs[1] - 1)
+            return edge * speech.FRAME
         i += direction
     return t
+
+
+def _runs(mask: np.ndarray, i: int, direction: int, count: int) -> list[int]:
+    """The lengths of the first ``count`` runs of equal values of ``mask`` from index ``i`` on, in ``direction``."""
+    out: list[int] = []
+    while 0 <= i < len(mask) and len(out) < count:
+        j = i
+        while 0 <= j < len(mask) and mask[j] == mask[i]:
+            j += direction
+        out.append(abs(j - i))
+        i = j
+    return out
 
 
 def _robust_z(row: np.ndarray) -> np.ndarray:

@@ -141,3 +141,14 @@ def test_a_located_edge_moves_out_past_a_slow_speakers_pauses_to_the_gap_before_
     found = speech.SpeechProfile(db=np.where(voice > 0, -20.0, -60.0), voice=voice, speech=voice > 0,
                                  soft=np.zeros(len(voice), bool), floor=-60.0)
     assert locate._to_pause(found, 19.0, -1) == pytest.approx(12.0, abs=0.02)
+
+
+@pytest.mark.parametrize(("lone", "edge"), [(0.4, 9.0), (1.5, 12.0)])
+def test_a_located_start_takes_a_short_heading_said_alone_before_the_first_line(lone: float, edge: float) -> None:
+    # a sonnet's "Three." 0.4 s long, 1.6 s before its first line: it opens the text; a longer sound is not a heading
+    voiced = [(0.0, 6.0, 1.0), (6.0, 9.0, 0.0), (9.0, 9.0 + lone, 1.0), (9.0 + lone, 12.0, 0.0), (12.0, 20.0, 1.0)]
+    voice = np.concatenate([np.full(int(round((b - a) / speech.FRAME)), p, np.float32) for a, b, p in voiced])
+    found = speech.SpeechProfile(db=np.where(voice > 0, -20.0, -60.0), voice=voice, speech=voice > 0,
+                                 soft=np.zeros(len(voice), bool), floor=-60.0)
+    assert locate._to_pause(found, 13.0, -1) == pytest.approx(edge, abs=0.02)
+    assert locate._to_pause(found, 5.0, +1) == pytest.approx(6.0, abs=0.02)  # an end never takes the next sound
