@@ -16,9 +16,10 @@ import numpy as np
 from . import engine, match, speech
 
 POOL = 4  # MFCC frames (40 ms) per coarse frame: 160 ms
-# voiced time / eSpeak time above this: the text cannot fill the audio. Whole shows measured 0.77-1.20 (the 29 bench
-# cases, the 60- and 180-minute speed shows); stories 3.4-3.6 inside 3x recordings, 1.37-1.76 with other speech
-# half their length around them (at 1.8, bench case snug was aligned as a whole show: 5 of 18 turns 20-46 s off)
+# voiced time / eSpeak time above this: the text cannot fill the audio. Whole shows measured 0.77-1.20 (the dev and
+# held-out bench shows, the 60- and 180-minute speed shows); stories 3.4-3.6 inside 3x recordings, 1.37-1.76 with
+# other speech half their length around them (at 1.8, bench case snug was aligned as a whole show: 5 of 18 turns
+# 20-46 s off)
 TRIGGER_RATIO = 1.3
 EST_CHARS_PER_SECOND = 21.0  # eSpeak speaks 17-19 characters a second; a fast bound, to skip the TTS
 NEAR_FULL = 0.9  # a located span this share of the voiced time is the whole recording
