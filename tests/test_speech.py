@@ -31,6 +31,12 @@ def test_clip_cut_in_starts_with_its_room_tone() -> None:
     assert found.lead_in(2.5, 0.0) == pytest.approx(2.0)
 
 
+def test_a_clip_s_faint_room_tone_over_broadcast_noise_starts_at_the_cut() -> None:
+    # a soundbite's room tone 4.5 dB over the show's noise (a held-out sonnet: 0.42 s of it before the first word)
+    found = profile((2.0, -55.0), (0.6, -50.5), (2.0, LOUD))
+    assert found.lead_in(2.6, 0.0) == pytest.approx(2.0, abs=1.5 * FRAME)
+
+
 @pytest.mark.parametrize("parts", [
     [(2.0, ROOM), (2.0, LOUD)],  # continuous room tone: nothing steps out of a gap
     [(2.0, QUIET), (0.2, ROOM), (2.0, LOUD)],  # too short: a breath, not a clip's room tone
