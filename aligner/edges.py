@@ -14,7 +14,6 @@ text fits better without it, and goes to the next turn when that one's text fits
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -63,9 +62,7 @@ def trim(
     sound; a turn whose first (or last) sentence lay all on that sound is aligned again without it. Then a short
     last sound a turn's text does not want is handed to the next turn, or to neither (see HAND_OVER). Also the
     turns whose start stayed on a sound their text fits rather better without (see DOUBT_SUM)."""
-    flat = iter(rendering.spans)
-    tts = [(got[0][0], got[-1][1]) for got in ([next(flat) for _ in t] for t in texts)]
-    first = [0, *itertools.accumulate(len(t) for t in texts)]  # each turn's first line in the rendering
+    tts = rendering.joined([len(t) for t in texts]).spans
     out = [None if t is None else list(t) for t in times]
     doubted: set[int] = set()
     comparer = match.Comparer(wav_path, rendering.wav, found)
@@ -86,8 +83,8 @@ def trim(
                 elif not tail and span[0] < turn[0][1] - MIN_REST:
                     turn[0] = (span[0], turn[0][1])
                 elif span[1] - span[0] <= windows.LONG_SECONDS:  # a longer turn would need windows
-                    turn[:] = windows.align_lines(wav_path, found, rendering, range(first[i], first[i + 1]), texts[i],
-                                                  options, span)
+                    turn[:] = windows.align_lines(wav_path, found, rendering, texts,
+                                                  [(i, j) for j in range(len(texts[i]))], options, span)
         for i in range(len(out) - 1):
             if out[i] and out[i + 1] and None not in out[i] and None not in out[i + 1]:
                 _hand_over(comparer, found, tts[i], tts[i + 1], out[i], out[i + 1])

@@ -16,7 +16,6 @@ rendering against the audio, by DTW), and of several suspects the one whose remo
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,9 +218,7 @@ def _realign(job: _Job, result: list[Times | None], keep: list[Unit]) -> list[Ti
     after = _units(result, keep[-1][0] + 1)
     lo = result[before[-1][0]][before[-1][1]][1] if before else (span[0] if span else 0.0)
     hi = result[after[0][0]][after[0][1]][0] if after else (span[1] if span else job.found.duration)
-    first = [0, *itertools.accumulate(len(t) for t in job.texts)]  # each turn's first line in the rendering
-    flat = windows.align_lines(job.wav_path, job.found, job.rendering, [first[i] + j for i, j in keep],
-                               [job.texts[i][j] for i, j in keep], job.options, (lo, hi))
+    flat = windows.align_lines(job.wav_path, job.found, job.rendering, job.texts, keep, job.options, (lo, hi))
     trial = [None if t is None else list(t) for t in result]
     for (i, j), t in zip(keep, flat, strict=True):
         trial[i][j] = t

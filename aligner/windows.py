@@ -185,13 +185,15 @@ def coarse_options(options: engine.EngineOptions) -> engine.EngineOptions:
 
 
 def align_lines(
-    wav_path: Path, found: SpeechProfile, rendering: engine.Rendering, lines: Sequence[int], texts: Sequence[str],
-    options: engine.EngineOptions, span: tuple[float, float],
+    wav_path: Path, found: SpeechProfile, rendering: engine.Rendering, turns: Sequence[Sequence[str]],
+    lines: Sequence[tuple[int, int]], options: engine.EngineOptions, span: tuple[float, float],
 ) -> list[tuple[float, float]]:
-    """:func:`align_span` of the ``rendering``'s texts numbered ``lines`` (``texts``), spoken from an excerpt of it
-    instead of by eSpeak again."""
+    """:func:`align_span` of the ``lines`` ``(turn, line)`` of ``turns`` (each turn's lines, all of them synthesised
+    as ``rendering``), spoken from an excerpt of the rendering instead of by eSpeak again."""
+    first = [0, *itertools.accumulate(len(t) for t in turns)]  # each turn's first line in the rendering
     with tempfile.TemporaryDirectory(prefix="seekline-lines-") as tmp:
-        return align_span(wav_path, found, texts, options, span, excerpt(rendering, lines, Path(tmp) / "tts.wav"))
+        spoken = excerpt(rendering, [first[i] + j for i, j in lines], Path(tmp) / "tts.wav")
+        return align_span(wav_path, found, [turns[i][j] for i, j in lines], options, span, spoken)
 
 
 def excerpt(rendering: engine.Rendering, texts: Sequence[int], out_wav: Path) -> engine.Rendering:
