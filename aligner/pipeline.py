@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from . import audio, edges, engine, locate, match, quality, speech, unaired, windows, words
+from . import audio, edges, engine, locate, match, quality, speech, unaired, voices, windows, words
 from .errors import AlignmentError
 from .models import LEVELS, Coverage, Cue, Segment, SyncMap, Transcript, Turn, ms
 
@@ -203,8 +203,8 @@ def align_wav(
     texts = _speech(transcript)
     located = locate.locate(wav, [s for t in texts for s in t], found, rendering)
     span = (located.start, located.end) if located else None
-    flat = windows.align_sentences(wav, found, texts, options, span,
-                                   progress=lambda f: progress("align", 0.8 * f), rendering=rendering)
+    flat, mfcc = windows.align_sentences(wav, found, texts, options, span,
+                                         progress=lambda f: progress("align", 0.8 * f), rendering=rendering)
     ends = np.cumsum([len(t) for t in texts])
     per_turn = [flat[e - len(t):e] for t, e in zip(texts, ends, strict=True)]
     progress("align", 0.8)
@@ -221,8 +221,10 @@ def align_wav(
     if not mismatch:
         checked, misfit = edges.trim(wav, found, texts, checked, rendering, options)
     progress("align", 0.95)
-    segments = quality.assess(_build(transcript, {t.id: c for t, c in zip(spoken, checked, strict=True)}), found,
-                              {spoken[i].id for i in misfit})
+    segments = _build(transcript, {t.id: c for t, c in zip(spoken, checked, strict=True)})
+    heard_as = set() if mismatch else voices.mismatched(
+        [s for s in segments if s.kind == "turn"], found, engine.mfcc(wav) if mfcc is None else mfcc)
+    segments = quality.assess(segments, found, {spoken[i].id for i in misfit}, heard_as)
     if mismatch:
         segments = quality.mismatched(segments)
     elif level == "word":

@@ -98,13 +98,13 @@ def align_sentences(
     span: tuple[float, float] | None = None,
     progress: Progress = lambda f: None,
     rendering: engine.Rendering | None = None,
-) -> list[tuple[float, float]]:
+) -> tuple[list[tuple[float, float]], np.ndarray | None]:
     """Times of every sentence of ``turns`` (each turn's sentence texts, all of them synthesised as
-    ``rendering`` if given), in order, inside ``span``."""
+    ``rendering`` if given), in order, inside ``span``; and the recording's MFCCs, if they were taken whole."""
     lo, hi = span or (0.0, found.duration)
     speech_seconds = sum(min(e, hi) - max(s, lo) for s, e in found.regions() if e > lo and s < hi)
     if speech_seconds <= LONG_SECONDS or len(turns) < 2:
-        return align_span(wav_path, found, [s for t in turns for s in t], options, span, rendering)
+        return align_span(wav_path, found, [s for t in turns for s in t], options, span, rendering), None
     cores = min(os.cpu_count() or 1, MAX_WORKERS)
     with _Workers(cores if cores > 1 else 0) as workers, tempfile.TemporaryDirectory(prefix="seekline-") as work:
         # a worker takes the recording's MFCCs for the windows while the coarse pass keeps one core busy
@@ -142,7 +142,7 @@ def align_sentences(
                 times.append((max(start, floor), max(end, floor)))
             done += 1
             progress(0.2 + 0.8 * done / len(jobs))
-    return times
+    return times, None if frames is None else frames.rows
 
 
 @dataclass(frozen=True)

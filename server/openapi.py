@@ -79,8 +79,8 @@ SCHEMAS: dict[str, Any] = {
             "id": _STR, "kind": _STR, "speaker": _nullable(_STR), "text": _STR, "start": _TIME, "end": _TIME,
             "confidence": _TIME,
             "flags": {"type": "array", "items": _STR, "description": (
-                "Doubts about the timing: low_confidence, rate_outlier, overlaps_music, text_mismatch, "
-                "not_aligned, and not_in_audio (a turn or sentence the recording does not hold; zero length). "
+                "Doubts about the timing: low_confidence, rate_outlier, overlaps_music, voice_mismatch, "
+                "text_mismatch, not_aligned, and not_in_audio (a turn or sentence the recording does not hold; zero length). "
                 "Others describe the text: intro, archival, through_interpreter, foreign_language.")},
             "children": {"type": "array", "items": ref("Segment")},
         },

@@ -1,0 +1,114 @@
+"""Whose voice each turn is in: a turn that sounds more like the speaker of a turn next to it than like its own
+speaker's other turns was probably given that neighbour's words.
+
+That is what a turn the broadcast never aired looks like once aligned: the aligner has to give its text some
+audio, and it takes the start of the next turn (or the end of the one before), so it is spoken in a neighbour's
+voice. Timing alone seldom shows it. Each speaker's voice here is a Gaussian over the MFCCs of the speech in
+their timed turns (a channel and a voice: different microphones, phone lines and people part them well).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .engine import MFCC_STEP
+from .models import Segment
+from .speech import FRAME, SpeechProfile
+
+MIN_FRAMES = 100  # a speaker with less speech than this (4 s of MFCC frames) has no voice model (at 2 s, 3 more
+MIN_TURN = 25  # right turns were flagged on the dev turns bench); a turn with less than 1 s none of its own
+MIN_TEST = 6  # nor is a turn with less speech than this judged
+# A neighbour's voice must fit a turn better than its own speaker's by this much (mean log-likelihood per frame)
+# to call it a mismatch. On the dev turns bench (bench/cut_lines.py --turns), 0.4 and 0.5 flagged the same turns;
+# 0.3 caught 2 more invented turns and 2 more right ones.
+MISMATCH = 0.4
+# Nor are two voices told apart unless the halves of the neighbour's turns fit the rest of its voice better than
+# the other voice by this much on average: eSpeak's en-us and en-gb+m3 part by -0.2 to 0.05, a woman's and a
+# man's eSpeak voice by 1.7 or more. On the dev turns bench, 0.1 and 0.2 flagged the same turns, 0.3 2 fewer.
+SEPARATE = 0.2
+VARIANCE_FLOOR = 1e-3
+
+
+def mismatched(turns: Sequence[Segment], found: SpeechProfile, mfcc: np.ndarray) -> set[str]:
+    """Ids of the timed ``turns`` (in order) whose speech fits the voice of the speaker of the timed turn before or
+    after them better, by MISMATCH, than their own speaker's voice (when the two voices differ: SEPARATE).
+
+    A label may be worn by several voices (the same surname in two stories of an hour, "UNIDENTIFIED MAN"), so
+    the own voice is the better of the speaker's other turns pooled and each of them on its own.
+
+    :param mfcc: the recording's MFCCs at MFCC_STEP (:func:`engine.mfcc`).
+    """
+    timed = [t for t in turns if t.start is not None and t.end is not None and t.end > t.start and t.speaker]
+    halves = [_halves(mfcc[_speech_frames(found, t.start, t.end, len(mfcc))]) for t in timed]
+    stats = [a + b for a, b in halves]
+    said: dict[str, list[_Stats]] = {}
+    for t, s in zip(timed, stats, strict=True):
+        said.setdefault(t.speaker, []).append(s)
+    voices = {name: sum(parts[1:], parts[0]) for name, parts in said.items()}
+    apart: dict[tuple[str, str], bool] = {}
+
+    def told_apart(name: str, other: str) -> bool:
+        """Whether the halves of ``name``'s turns fit the rest of its voice better than ``other``'s voice (see
+        SEPARATE); halves, so that a speaker of one turn can be told apart too."""
+        if (name, other) not in apart:
+            parts = [h for t, pair in zip(timed, halves, strict=True) if t.speaker == name for h in pair]
+            gains = [h.fit(voices[name] - h) - h.fit(voices[other]) for h in parts if h.n >= MIN_TURN // 2]
+            apart[name, other] = bool(gains) and sum(gains) / len(gains) >= SEPARATE
+        return apart[name, other]
+
+    out = set()
+    for k, (t, heard) in enumerate(zip(timed, stats, strict=True)):
+        own = voices[t.speaker] - heard
+        near = {timed[j].speaker for j in (k - 1, k + 1) if 0 <= j < len(timed)} - {t.speaker}
+        rivals = [voices[s] for s in near if voices[s].n >= MIN_FRAMES and told_apart(s, t.speaker)]
+        if heard.n < MIN_TEST or own.n < MIN_FRAMES or not rivals:
+            continue
+        alone = [s for s in said[t.speaker] if s is not heard and s.n >= MIN_TURN]
+        if max(heard.fit(r) for r in rivals) - max(heard.fit(v) for v in (own, *alone)) > MISMATCH:
+            out.add(t.id)
+    return out
+
+
+def _halves(frames: np.ndarray) -> tuple[_Stats, _Stats]:
+    return _Stats.of(frames[:len(frames) // 2]), _Stats.of(frames[len(frames) // 2:])
+
+
+def _speech_frames(found: SpeechProfile, start: float, end: float, count: int) -> np.ndarray:
+    """Indices of the MFCC frames in ``[start, end)`` that are mostly speech."""
+    per = int(round(MFCC_STEP / FRAME))
+    a, b = int(start / MFCC_STEP), min(int(end / MFCC_STEP), count)
+    if b <= a:
+        return np.zeros(0, dtype=int)
+    mask = found.speech[a * per:b * per]
+    mask = np.pad(mask, (0, (b - a) * per - len(mask)))
+    return a + np.flatnonzero(mask.reshape(b - a, per).mean(axis=1) >= 0.5)
+
+
+class _Stats:
+    """Frames summed up: their count, sum and sum of squares (enough for a diagonal Gaussian, and for the mean
+    log-likelihood of the frames under one)."""
+
+    __slots__ = ("n", "total", "squares")
+
+    def __init__(self, n: int, total: np.ndarray, squares: np.ndarray) -> None:
+        self.n, self.total, self.squares = n, total, squares
+
+    @classmethod
+    def of(cls, frames: np.ndarray) -> _Stats:
+        frames = frames.astype(np.float64)
+        return cls(len(frames), frames.sum(axis=0), (frames * frames).sum(axis=0))
+
+    def __add__(self, other: _Stats) -> _Stats:
+        return _Stats(self.n + other.n, self.total + other.total, self.squares + other.squares)
+
+    def __sub__(self, other: _Stats) -> _Stats:
+        return _Stats(self.n - other.n, self.total - other.total, self.squares - other.squares)
+
+    def fit(self, voice: _Stats) -> float:
+        """Mean log-likelihood of these frames under the Gaussian of ``voice``'s frames (without the constant)."""
+        mean = voice.total / voice.n
+        var = np.maximum(voice.squares / voice.n - mean * mean, 0.0) + VARIANCE_FLOOR
+        mean_sq = (self.squares - 2 * mean * self.total) / self.n + mean * mean  # of (frame - mean) ** 2
+        return float(-0.5 * (mean_sq / var + np.log(var)).sum())

@@ -1,0 +1,69 @@
+"""Whose voice a turn is in, on espeak-ng voices: real MFCCs and a real speech profile."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import synth
+
+from aligner import engine, speech, voices
+from aligner.models import Segment
+
+# three voices, each with two turns of about six seconds (espeak-ng's en-us and en-gb+m3 sound much alike to MFCCs)
+TURNS = [
+    ("ann", "en-us", "The river rose two feet overnight. Volunteers filled sandbags until dawn. "
+     "The bridge on Elm Street is shut."),
+    ("bob", "en-us+f3", "The water reached the old mill by six. Nobody was hurt, the police said. "
+     "Two cars were swept off the road."),
+    ("cat", "en-gb+m3", "Schools in the valley will stay closed tomorrow. Buses will not run either. "
+     "Parents should check the district website."),
+    ("bob", "en-us+f3", "Farmers moved their cattle to higher ground. Some fields are still flooded. "
+     "The corn harvest may be lost this year."),
+    ("ann", "en-us", "The forecast calls for more rain on Thursday. Crews are watching the levee. "
+     "It held last spring, but only just."),
+    ("cat", "en-gb+m3", "Shelters have opened in two churches. They have cots, food and dry clothes. "
+     "Pets are welcome at both of them."),
+]
+
+
+@pytest.fixture(scope="module")
+def heard(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Segment], speech.SpeechProfile, np.ndarray]:
+    wav = tmp_path_factory.mktemp("voices") / "show.wav"
+    truth = synth.build(TURNS, wav)
+    turns = [Segment(f"t{k}", "turn", t.text, t.start, t.end, speaker=t.speaker) for k, t in enumerate(truth, 1)]
+    return turns, speech.profile(wav), engine.mfcc(wav)
+
+
+def test_turns_in_their_own_speakers_voices_are_not_flagged(heard) -> None:
+    turns, found, mfcc = heard
+    assert voices.mismatched(turns, found, mfcc) == set()
+
+
+def test_a_turn_given_the_start_of_the_next_speakers_turn_is_flagged(heard) -> None:
+    # as an aligner places a turn the broadcast never aired: it takes the next turn's first seconds
+    turns, found, mfcc = heard
+    bob = turns[1]
+    never = Segment("x", "turn", "Never aired.", bob.start, bob.start + 2.0, speaker="ann")
+    moved = [turns[0], never, replace(bob, start=bob.start + 2.0), *turns[2:]]
+    assert voices.mismatched(moved, found, mfcc) == {"x"}
+
+
+def test_a_label_worn_by_two_voices_is_not_a_mismatch(heard) -> None:
+    # "UNIDENTIFIED PERSON", or one surname in two stories of an hour: bob's turns labelled ann too
+    turns, found, mfcc = heard
+    relabelled = [replace(t, speaker="ann") if t.speaker == "bob" else t for t in turns]
+    assert voices.mismatched(relabelled, found, mfcc) == set()
+
+
+def test_fit_from_summed_frames_is_the_mean_log_likelihood_of_the_frames() -> None:
+    rng = np.random.default_rng(1)
+    voice = rng.normal(2.0, 3.0, size=(400, 13))
+    frames = rng.normal(0.5, 1.0, size=(50, 13))
+    mean, var = voice.mean(axis=0), voice.var(axis=0) + voices.VARIANCE_FLOOR
+    direct = (-0.5 * ((frames - mean) ** 2 / var + np.log(var))).sum(axis=1).mean()
+    summed = voices._Stats.of(frames).fit(voices._Stats.of(voice))
+    assert summed == pytest.approx(direct, rel=1e-9)
+    rest = voices._Stats.of(np.vstack([voice, frames])) - voices._Stats.of(frames)  # a turn left out of its voice
+    assert voices._Stats.of(frames).fit(rest) == pytest.approx(summed, rel=1e-9)
