@@ -214,16 +214,17 @@ def align_wav(
     fit = match.transcript_fit(wav, _build(transcript, dict(zip((t.id for t in spoken), per_turn, strict=True))),
                                {t.id: k for k, t in enumerate(spoken)}, by_turn, found)
     mismatch = fit is not None and fit < match.MIN_MATCH
+    if mfcc is None and not mismatch:
+        mfcc = engine.mfcc(wav)
     aired = per_turn if mismatch else unaired.find_unaired(wav, found, spoken, texts, per_turn, options, rendering,
-                                                           span)
+                                                           span, mfcc)
     checked = [_past_music_hit(t, c, found) for t, c in zip(spoken, aired, strict=True)]
     misfit: set[int] = set()
     if not mismatch:
         checked, misfit = edges.trim(wav, found, texts, checked, rendering, options)
     progress("align", 0.95)
     segments = _build(transcript, {t.id: c for t, c in zip(spoken, checked, strict=True)})
-    heard_as = set() if mismatch else voices.mismatched(
-        [s for s in segments if s.kind == "turn"], found, engine.mfcc(wav) if mfcc is None else mfcc)
+    heard_as = set() if mismatch else voices.mismatched([s for s in segments if s.kind == "turn"], found, mfcc)
     segments = quality.assess(segments, found, {spoken[i].id for i in misfit}, heard_as)
     if mismatch:
         segments = quality.mismatched(segments)

@@ -2,8 +2,9 @@
 
 Text that is in the transcript but not in the audio still gets a span from the aligner: it takes its
 neighbours' speech, and they are squeezed or start mid-word. The signs are measurable: the text is
-spoken impossibly fast, the next turn or line starts inside speech, or the text's own evidence is
-against it (confidence under FAINT: it lies over pauses or music). Each such suspect is tested by
+spoken impossibly fast, the next turn or line starts inside speech, the text's own evidence is
+against it (confidence under FAINT: it lies over pauses or music), or a turn is in the voice of the speaker
+next to it (voices.py: it took their speech). Each such suspect is tested by
 aligning its neighbourhood again without it; if the neighbours then fit their audio clearly better (or,
 for text whose own evidence is against it, no worse), it was not aired.
 
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import engine, match, quality, windows
+from . import engine, match, quality, voices, windows
 from .models import Segment, Turn
 from .speech import SpeechProfile
 
@@ -57,17 +58,19 @@ class _Job:
     options: engine.EngineOptions
     span: tuple[float, float] | None
     rendering: engine.Rendering  # every line of ``texts``, in order
+    mfcc: np.ndarray | None = None  # the recording's MFCCs (engine.mfcc), to hear whose voice a turn is in
 
 
 def find_unaired(
     wav_path: Path, found: SpeechProfile, turns: Sequence[Turn], texts: Sequence[Sequence[str]],
     times: Sequence[Sequence[tuple[float, float]]], options: engine.EngineOptions,
-    rendering: engine.Rendering, span: tuple[float, float] | None = None,
+    rendering: engine.Rendering, span: tuple[float, float] | None = None, mfcc: np.ndarray | None = None,
 ) -> list[Times | None]:
     """Per turn: its sentence times (``None`` for a line that was not aired), or ``None`` when the turn was
-    not aired; the rest realigned without what was not. ``rendering`` holds every line of ``texts``."""
+    not aired; the rest realigned without what was not. ``rendering`` holds every line of ``texts``; with the
+    recording's ``mfcc``, a turn in a neighbour's voice is a suspect too (voices.py)."""
     result: list[Times | None] = [list(t) for t in times]
-    job = _Job(wav_path, found, turns, texts, options, span, rendering)
+    job = _Job(wav_path, found, turns, texts, options, span, rendering, mfcc)
     comparer = match.Comparer(wav_path, rendering.wav, found)
     try:
         content = _Content(comparer, rendering, texts)
@@ -141,8 +144,12 @@ def _turns(job: _Job, result: list[Times | None], content: _Content) -> None:
     evidence = [quality.evidence(s, found, rates.get(s.speaker) or rates.get(None)) if s else None for s in segs]
     doubtful = {i for i, ev in enumerate(evidence) if ev and _doubtful(ev)}
     late = {i - 1 for i, ev in enumerate(evidence) if i > 0 and ev and ev.onset < SUSPECT_ONSET}
+    # a turn in a neighbour's voice must help its neighbours to go: its own evidence says nothing of it (as the
+    # no-harm rule, it took a real first turn out whose speaker's only other turn was an invented one)
+    heard_as = voices.mismatched([s for s in segs if s], found, job.mfcc) if job.mfcc is not None else set()
+    other_voice = {i for i, s in enumerate(segs) if s and s.id in heard_as}
     n = len(result)
-    for c in sorted(doubtful | late):
+    for c in sorted(doubtful | late | other_voice):
         if result[c] is None:
             continue
         near = [i for i in range(max(0, c - REACH), min(n, c + REACH + 1)) if i != c and result[i] is not None]

@@ -104,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'ALL':<12}{'':>5}" + "".join(f"{v:>8}" for v in totals))
     if a.turns:
         print("\ncut = invented turns; found = of them marked not_in_audio; flagged = of them with any doubt flag; "
-              "real = the aired turns; marked = of them flagged; >1 s = aired turns starting more than 1 s from the "
-              "truth (or not at all).")
+              "real = the aired turns within 1 s of the truth; marked = of them flagged; >1 s = aired turns starting "
+              "more than 1 s from the truth (or not at all).")
     else:
         print("\ncut = invented lines; found = of them marked not_in_audio; real = the other sentences; marked = of "
               "them marked not_in_audio; >1 s = aired turns starting more than 1 s from the truth (or not at all).")

@@ -3,35 +3,43 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 import synth
+from test_pipeline import transcript_of
 
 from aligner import engine, speech, voices
 from aligner.models import Segment
+from aligner.pipeline import align
 
-# three voices, each with two turns of about six seconds (espeak-ng's en-us and en-gb+m3 sound much alike to MFCCs)
+# three voices, each with two turns of about six seconds (espeak-ng's en-us and en-gb+m3 would sound alike here)
 TURNS = [
     ("ann", "en-us", "The river rose two feet overnight. Volunteers filled sandbags until dawn. "
      "The bridge on Elm Street is shut."),
     ("bob", "en-us+f3", "The water reached the old mill by six. Nobody was hurt, the police said. "
      "Two cars were swept off the road."),
-    ("cat", "en-gb+m3", "Schools in the valley will stay closed tomorrow. Buses will not run either. "
+    ("cat", "en-us+whisper", "Schools in the valley will stay closed tomorrow. Buses will not run either. "
      "Parents should check the district website."),
     ("bob", "en-us+f3", "Farmers moved their cattle to higher ground. Some fields are still flooded. "
      "The corn harvest may be lost this year."),
     ("ann", "en-us", "The forecast calls for more rain on Thursday. Crews are watching the levee. "
      "It held last spring, but only just."),
-    ("cat", "en-gb+m3", "Shelters have opened in two churches. They have cots, food and dry clothes. "
+    ("cat", "en-us+whisper", "Shelters have opened in two churches. They have cots, food and dry clothes. "
      "Pets are welcome at both of them."),
 ]
 
 
 @pytest.fixture(scope="module")
-def heard(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Segment], speech.SpeechProfile, np.ndarray]:
+def show(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[synth.TurnTruth]]:
     wav = tmp_path_factory.mktemp("voices") / "show.wav"
-    truth = synth.build(TURNS, wav)
+    return wav, synth.build(TURNS, wav)
+
+
+@pytest.fixture(scope="module")
+def heard(show) -> tuple[list[Segment], speech.SpeechProfile, np.ndarray]:
+    wav, truth = show
     turns = [Segment(f"t{k}", "turn", t.text, t.start, t.end, speaker=t.speaker) for k, t in enumerate(truth, 1)]
     return turns, speech.profile(wav), engine.mfcc(wav)
 
@@ -55,6 +63,15 @@ def test_a_label_worn_by_two_voices_is_not_a_mismatch(heard) -> None:
     turns, found, mfcc = heard
     relabelled = [replace(t, speaker="ann") if t.speaker == "bob" else t for t in turns]
     assert voices.mismatched(relabelled, found, mfcc) == set()
+
+
+def test_a_turn_never_aired_that_took_the_next_speakers_start_is_flagged(show) -> None:
+    # the aligner gives the invented turn the first 2.5 s of ann's turn after it; nothing in its timing shows it
+    wav, _ = show
+    never = ("cat", "", "And now a word about the county fair, which opens on Saturday with a parade down Main Street.")
+    syncmap = align(wav, transcript_of([*TURNS[:4], never, *TURNS[4:]]))
+    invented = next(s for s in syncmap.segments if s.id == "t5")
+    assert {"voice_mismatch", "not_in_audio"} & set(invented.flags), invented
 
 
 def test_fit_from_summed_frames_is_the_mean_log_likelihood_of_the_frames() -> None:
