@@ -41,38 +41,38 @@ def mismatched(turns: Sequence[Segment], found: SpeechProfile, mfcc: np.ndarray)
     :param mfcc: the recording's MFCCs at MFCC_STEP (:func:`engine.mfcc`).
     """
     timed = [t for t in turns if t.start is not None and t.end is not None and t.end > t.start and t.speaker]
-    halves = [_halves(mfcc[_speech_frames(found, t.start, t.end, len(mfcc))]) for t in timed]
-    stats = [a + b for a, b in halves]
-    said: dict[str, list[_Stats]] = {}
-    for t, s in zip(timed, stats, strict=True):
-        said.setdefault(t.speaker, []).append(s)
-    voices = {name: sum(parts[1:], parts[0]) for name, parts in said.items()}
+    frames = [mfcc[_speech_frames(found, t.start, t.end, len(mfcc))] for t in timed]
+    halves = _Stats.stack([_Stats.of(f[:len(f) // 2]) for f in frames] + [_Stats.of(f[len(f) // 2:]) for f in frames])
+    stats = halves[:len(timed)] + halves[len(timed):]  # each turn's
+    names = [t.speaker for t in timed]
+    said = {name: np.flatnonzero(np.array(names) == name) for name in set(names)}  # each speaker's turns
+    voices = {name: stats[ks].total() for name, ks in said.items()}
     apart: dict[tuple[str, str], bool] = {}
 
     def told_apart(name: str, other: str) -> bool:
         """Whether the halves of ``name``'s turns fit the rest of its voice better than ``other``'s voice (see
         SEPARATE); halves, so that a speaker of one turn can be told apart too."""
         if (name, other) not in apart:
-            parts = [h for t, pair in zip(timed, halves, strict=True) if t.speaker == name for h in pair]
-            gains = [h.fit(voices[name] - h) - h.fit(voices[other]) for h in parts if h.n >= MIN_TURN // 2]
-            apart[name, other] = bool(gains) and sum(gains) / len(gains) >= SEPARATE
+            parts = halves[np.concatenate([said[name], said[name] + len(timed)])]
+            parts = parts[parts.n >= MIN_TURN // 2]
+            gains = parts.fit(voices[name] - parts) - parts.fit(voices[other])
+            apart[name, other] = bool(gains.size) and float(gains.mean()) >= SEPARATE
         return apart[name, other]
 
     out = set()
-    for k, (t, heard) in enumerate(zip(timed, stats, strict=True)):
+    for k, t in enumerate(timed):
+        heard = stats[k]
         own = voices[t.speaker] - heard
         near = {timed[j].speaker for j in (k - 1, k + 1) if 0 <= j < len(timed)} - {t.speaker}
         rivals = [voices[s] for s in near if voices[s].n >= MIN_FRAMES and told_apart(s, t.speaker)]
         if heard.n < MIN_TEST or own.n < MIN_FRAMES or not rivals:
             continue
-        alone = [s for s in said[t.speaker] if s is not heard and s.n >= MIN_TURN]
-        if max(heard.fit(r) for r in rivals) - max(heard.fit(v) for v in (own, *alone)) > MISMATCH:
+        others = said[t.speaker][said[t.speaker] != k]
+        alone = stats[others[stats[others].n >= MIN_TURN]]  # each of the speaker's other turns on its own
+        best_own = max(float(heard.fit(own)), float(heard.fit(alone).max(initial=-np.inf)))
+        if max(float(heard.fit(r)) for r in rivals) - best_own > MISMATCH:
             out.add(t.id)
     return out
-
-
-def _halves(frames: np.ndarray) -> tuple[_Stats, _Stats]:
-    return _Stats.of(frames[:len(frames) // 2]), _Stats.of(frames[len(frames) // 2:])
 
 
 def _speech_frames(found: SpeechProfile, start: float, end: float, count: int) -> np.ndarray:
@@ -88,27 +88,40 @@ def _speech_frames(found: SpeechProfile, start: float, end: float, count: int) -
 
 class _Stats:
     """Frames summed up: their count, sum and sum of squares (enough for a diagonal Gaussian, and for the mean
-    log-likelihood of the frames under one)."""
+    log-likelihood of the frames under one); or several such, stacked, indexed as an array."""
 
-    __slots__ = ("n", "total", "squares")
+    __slots__ = ("n", "sums", "squares")
 
-    def __init__(self, n: int, total: np.ndarray, squares: np.ndarray) -> None:
-        self.n, self.total, self.squares = n, total, squares
+    def __init__(self, n: np.ndarray, sums: np.ndarray, squares: np.ndarray) -> None:
+        self.n, self.sums, self.squares = n, sums, squares
 
     @classmethod
     def of(cls, frames: np.ndarray) -> _Stats:
         frames = frames.astype(np.float64)
-        return cls(len(frames), frames.sum(axis=0), (frames * frames).sum(axis=0))
+        return cls(np.array(len(frames)), frames.sum(axis=0), (frames * frames).sum(axis=0))
+
+    @classmethod
+    def stack(cls, many: Sequence[_Stats]) -> _Stats:
+        return cls(np.stack([s.n for s in many]), np.stack([s.sums for s in many]), np.stack([s.squares for s in many]))
+
+    def __getitem__(self, index: object) -> _Stats:
+        return _Stats(self.n[index], self.sums[index], self.squares[index])
+
+    def total(self) -> _Stats:
+        """The stacked frames summed up as one."""
+        return _Stats(self.n.sum(axis=0), self.sums.sum(axis=0), self.squares.sum(axis=0))
 
     def __add__(self, other: _Stats) -> _Stats:
-        return _Stats(self.n + other.n, self.total + other.total, self.squares + other.squares)
+        return _Stats(self.n + other.n, self.sums + other.sums, self.squares + other.squares)
 
     def __sub__(self, other: _Stats) -> _Stats:
-        return _Stats(self.n - other.n, self.total - other.total, self.squares - other.squares)
+        return _Stats(self.n - other.n, self.sums - other.sums, self.squares - other.squares)
 
-    def fit(self, voice: _Stats) -> float:
-        """Mean log-likelihood of these frames under the Gaussian of ``voice``'s frames (without the constant)."""
-        mean = voice.total / voice.n
-        var = np.maximum(voice.squares / voice.n - mean * mean, 0.0) + VARIANCE_FLOOR
-        mean_sq = (self.squares - 2 * mean * self.total) / self.n + mean * mean  # of (frame - mean) ** 2
-        return float(-0.5 * (mean_sq / var + np.log(var)).sum())
+    def fit(self, voice: _Stats) -> np.ndarray:
+        """Mean log-likelihood of these frames under the Gaussian of ``voice``'s frames (without the constant); for
+        stacked frames or voices, one each."""
+        n, count = self.n[..., None], voice.n[..., None]
+        mean = voice.sums / count
+        var = np.maximum(voice.squares / count - mean * mean, 0.0) + VARIANCE_FLOOR
+        mean_sq = (self.squares - 2 * mean * self.sums) / n + mean * mean  # of (frame - mean) ** 2
+        return -0.5 * (mean_sq / var + np.log(var)).sum(axis=-1)

@@ -84,3 +84,6 @@ def test_fit_from_summed_frames_is_the_mean_log_likelihood_of_the_frames() -> No
     assert summed == pytest.approx(direct, rel=1e-9)
     rest = voices._Stats.of(np.vstack([voice, frames])) - voices._Stats.of(frames)  # a turn left out of its voice
     assert voices._Stats.of(frames).fit(rest) == pytest.approx(summed, rel=1e-9)
+    stacked = voices._Stats.stack([voices._Stats.of(frames), voices._Stats.of(voice)])
+    assert stacked.fit(voices._Stats.of(voice)) == pytest.approx([summed, voices._Stats.of(voice).fit(
+        voices._Stats.of(voice))], rel=1e-9)
