@@ -72,7 +72,8 @@ def stats_table(title: str, rows: Sequence[tuple[str, scoring.Stats]]) -> list[s
     return out + [""]
 
 
-def report(results: list[dict[str, Any]], overall: scoring.Score, word_stats: scoring.Stats | None = None) -> str:
+def report(results: list[dict[str, Any]], overall: scoring.Score, by_truth: dict[str, scoring.Stats],
+           word_stats: scoring.Stats | None = None) -> str:
     scored = [(r["case"], r["score"]) for r in results if r.get("score")] + [("OVERALL", overall)]
     head = f"{'case':<12}{'audio s':>9}{'align s':>9}{'RTF':>7}{'turns':>8}{'matched':>9}{'spk!=':>6}  about"
     lines = [head, "-" * 90]
@@ -86,6 +87,9 @@ def report(results: list[dict[str, Any]], overall: scoring.Score, word_stats: sc
                      f"{s.truth_turns:>8}{s.matched:>9}{s.speaker_mismatch:>6}  {r['about']}")
     lines.append("")
     lines += stats_table("turn start", [(n, s.starts) for n, s in scored])
+    lines += stats_table("by truth", list(by_truth.items()))[:-1]
+    lines += ["(all turn starts, by how the truth timed the turn's first clip: 'label' = hand labels, 'energy' =",
+              " make_broadcast.py's estimate, the first 10 ms within 35 dB of the clip's loudest)", ""]
     lines += stats_table("turn end", [(n, s.ends) for n, s in scored])
     lines += stats_table("sentence", [(n, s.sentences) for n, s in scored])[:-1]
     paired = f"{overall.sentences.n} of {overall.sentences_total}"
@@ -176,14 +180,16 @@ def main(argv: list[str] | None = None) -> int:
         seg_turns += r["score"].seg_turns
     overall = scoring.score_pairs(pooled, seg_turns)
     word_stats = scoring.stats(scoring.word_errors(pooled, data)) if a.level == "word" else None
+    by_truth = scoring.starts_by_truth(pooled)
     if a.json:
         doc = {"aligner": a.aligner, "cases": [{**r, "score": r["score"].to_dict()} if "score" in r else r
-                                               for r in results], "overall": overall.to_dict()}
+                                               for r in results], "overall": overall.to_dict(),
+               "turn_start_by_truth": {k: v.to_dict() for k, v in by_truth.items()}}
         if word_stats is not None:
             doc["word_start"] = word_stats.to_dict()
         print(json.dumps(doc, indent=1))
     else:
-        print(report(results, overall, word_stats))
+        print(report(results, overall, by_truth, word_stats))
     return 0
 
 

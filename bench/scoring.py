@@ -241,6 +241,18 @@ def stats(errors: Iterable[float | None]) -> Stats:
     )
 
 
+def starts_by_truth(pairs: Sequence[TurnPair]) -> dict[str, Stats]:
+    """Turn-start figures split by how the truth timed each turn's first clip (make_broadcast.py's
+    ``speech_span_source``): ``label``, hand labels; ``energy``, the first 10 ms frame within 35 dB of the clip's
+    loudest, which takes a click or the room noise before the first word for the start of speech."""
+    groups: dict[str, list[float | None]] = {}
+    for p in pairs:
+        if p.in_audio and p.truth.get("utterances"):
+            source = p.truth["utterances"][0].get("speech_span_source", "unknown")
+            groups.setdefault(source, []).append(p.start_error)
+    return {k: stats(v) for k, v in sorted(groups.items())}
+
+
 def flag_stats(pairs: Sequence[TurnPair]) -> FlagStats:
     absent = [p for p in pairs if not p.in_audio]
     present = [p for p in pairs if p.in_audio]

@@ -193,3 +193,17 @@ def test_bench_builds_cases_and_scores_the_truth_baseline_at_zero(tmp_path, caps
     assert truth["turns"][-1]["speech_end"] < truth["story"]["end"]
     text = next(tmp_path.glob("absent-*/transcript.txt")).read_text()
     assert text.count(": ") >= len(json.loads(next(tmp_path.glob("absent-*/truth.json")).read_text())["turns"])
+
+
+def test_turn_starts_split_by_how_the_truth_timed_them():
+    truth = json.loads(json.dumps(TRUTH))
+    for t, source in zip(truth["turns"], ("label", "energy", "energy"), strict=True):
+        t["utterances"][0]["speech_span_source"] = source
+    sm = {"segments": [seg("garcia", "Good evening. Here is the news.", 1.1, 4.0),
+                       seg("patel", "Thanks, Ana.", 5.3, 6.0),
+                       seg("garcia", "Storms are coming tonight.", 6.9, 9.0)]}
+    split = scoring.starts_by_truth(scoring.match_turns(sm, truth))
+    assert list(split) == ["energy", "label"]
+    assert split["label"].n == 1 and split["label"].mean_signed_ms == pytest.approx(100)
+    assert split["energy"].n == 2 and split["energy"].mean_signed_ms == pytest.approx(100)
+    assert split["energy"].max_ms == pytest.approx(300)
