@@ -34,6 +34,11 @@ PAUSE = 1.5
 REACH = 10.0  # ...at most this far away
 LONE = 1.0  # ...and a start past a sound shorter than this before it and another such pause (a sonnet's "Three.")
 FAR = 5.0  # z-score a chunk scores where it cannot be (pads the vote)
+# A chunk that fits worse than this where a start and rate put it counts only this much: text the broadcast never
+# aired fits nowhere, and the chunks after it are seconds off the line. Uncapped (5), two invented turns in the
+# story case's text moved its start up to 31 s early (bench/cut_lines.py --turns --cases story: 15 turns more
+# than 1 s off in 4 seeds; 8 at 0, 15 at 1).
+WORSE = 0.0
 MIN_SPAN = 0.5  # a located span holds at least this share of the text's voiced eSpeak time (DTW's steepest slope)
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +178,7 @@ def vote(query: np.ndarray, ref: np.ndarray) -> tuple[int, int, float]:
             row = pyr[level]
             idx = np.arange(m) + off - half
             valid = (idx >= 0) & (idx < len(row))
-            score += np.where(valid, row[np.clip(idx, 0, len(row) - 1)], FAR)
+            score += np.where(valid, np.minimum(row[np.clip(idx, 0, len(row) - 1)], WORSE), FAR)
         s = int(np.argmin(score))
         if score[s] < best[0]:
             best, scores_at_best = (float(score[s]), s, float(rate)), score
