@@ -144,8 +144,8 @@ def _turns(job: _Job, result: list[Times | None], content: _Content) -> None:
     evidence = [quality.evidence(s, found, rates.get(s.speaker) or rates.get(None)) if s else None for s in segs]
     doubtful = {i for i, ev in enumerate(evidence) if ev and _doubtful(ev)}
     late = {i - 1 for i, ev in enumerate(evidence) if i > 0 and ev and ev.onset < SUSPECT_ONSET}
-    # a turn in a neighbour's voice must help its neighbours to go: its own evidence says nothing of it (as the
-    # no-harm rule, it took a real first turn out whose speaker's only other turn was an invented one)
+    # a turn in a neighbour's voice goes only when its neighbours gain: the no-harm rule took out a real first turn
+    # whose speaker's only other turn was an invented one
     heard_as = voices.mismatched([s for s in segs if s], found, job.mfcc) if job.mfcc is not None else set()
     other_voice = {i for i, s in enumerate(segs) if s and s.id in heard_as}
     n = len(result)

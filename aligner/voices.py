@@ -17,9 +17,12 @@ from .engine import MFCC_STEP
 from .models import Segment
 from .speech import FRAME, SpeechProfile
 
-MIN_FRAMES = 100  # a speaker with less speech than this (4 s of MFCC frames) has no voice model (at 2 s, 3 more
-MIN_TURN = 25  # right turns were flagged on the dev turns bench); a turn with less than 1 s none of its own
-MIN_TEST = 6  # nor is a turn with less speech than this judged
+# A speaker with less speech than this (4 s of MFCC frames) has no voice model (at 2 s, 3 more right turns were
+# flagged on the dev turns bench), a turn with less than MIN_TURN (1 s) none of its own, and a turn with less
+# than MIN_TEST is not judged.
+MIN_FRAMES = 100
+MIN_TURN = 25
+MIN_TEST = 6
 # A neighbour's voice must fit a turn better than its own speaker's by this much (mean log-likelihood per frame)
 # to call it a mismatch. On the dev turns bench (bench/cut_lines.py --turns), 0.4 and 0.5 flagged the same turns;
 # 0.3 caught 2 more invented turns and 2 more right ones.
