@@ -246,4 +246,5 @@ def _turn(job: _Job, result: Sequence[Times | None], i: int) -> Segment | None:
         return None
     turn = job.turns[i]
     text = turn.text if len(timed) == len(lines) else " ".join(x for x, t in zip(job.texts[i], lines, strict=True) if t)
-    return Segment(id=turn.id, kind="turn", text=text, start=timed[0][0], end=timed[-1][1], speaker=turn.speaker)
+    return Segment(id=turn.id, kind="turn", text=text, start=timed[0][0], end=timed[-1][1], speaker=turn.speaker,
+                   flags=turn.flags)

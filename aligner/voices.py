@@ -43,7 +43,8 @@ def mismatched(turns: Sequence[Segment], found: SpeechProfile, mfcc: np.ndarray)
 
     :param mfcc: the recording's MFCCs at MFCC_STEP (:func:`engine.mfcc`).
     """
-    timed = [t for t in turns if t.start is not None and t.end is not None and t.end > t.start and t.speaker]
+    timed = [t for t in turns if t.start is not None and t.end is not None and t.end > t.start and t.speaker
+             and "through_interpreter" not in t.flags]  # an interpreter's voice is not the speaker's
     frames = [mfcc[_speech_frames(found, t.start, t.end, len(mfcc))] for t in timed]
     halves = _Stats.stack([_Stats.of(f[:len(f) // 2]) for f in frames] + [_Stats.of(f[len(f) // 2:]) for f in frames])
     stats = halves[:len(timed)] + halves[len(timed):]  # each turn's

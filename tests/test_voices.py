@@ -56,6 +56,9 @@ def test_a_turn_given_the_start_of_the_next_speakers_turn_is_flagged(heard) -> N
     never = Segment("x", "turn", "Never aired.", bob.start, bob.start + 2.0, speaker="ann")
     moved = [turns[0], never, replace(bob, start=bob.start + 2.0), *turns[2:]]
     assert voices.mismatched(moved, found, mfcc) == {"x"}
+    # a turn spoken through an interpreter is in the interpreter's voice: not judged
+    moved[1] = replace(never, flags=("through_interpreter",))
+    assert voices.mismatched(moved, found, mfcc) == set()
 
 
 def test_a_label_worn_by_two_voices_is_not_a_mismatch(heard) -> None:
