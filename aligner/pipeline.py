@@ -224,8 +224,9 @@ def align_wav(
         checked, misfit = edges.trim(wav, found, texts, checked, rendering, options)
     progress("align", 0.95)
     segments = _build(transcript, {t.id: c for t, c in zip(spoken, checked, strict=True)})
-    heard_as = set() if mismatch else voices.mismatched([s for s in segments if s.kind == "turn"], found, mfcc)
-    segments = quality.assess(segments, found, {spoken[i].id for i in misfit}, heard_as)
+    heard = voices.Heard(set(), set()) if mismatch else voices.heard([s for s in segments if s.kind == "turn"],
+                                                                       found, mfcc)
+    segments = quality.assess(segments, found, {spoken[i].id for i in misfit}, heard.mismatched, heard.start_taken)
     if mismatch:
         segments = quality.mismatched(segments)
     elif level == "word":

@@ -146,7 +146,7 @@ def _turns(job: _Job, result: list[Times | None], content: _Content) -> None:
     late = {i - 1 for i, ev in enumerate(evidence) if i > 0 and ev and ev.onset < SUSPECT_ONSET}
     # a turn in a neighbour's voice goes only when its neighbours gain: the no-harm rule took out a real first turn
     # whose speaker's only other turn was an invented one
-    heard_as = voices.mismatched([s for s in segs if s], found, job.mfcc) if job.mfcc is not None else set()
+    heard_as = voices.heard([s for s in segs if s], found, job.mfcc).mismatched if job.mfcc is not None else set()
     other_voice = {i for i, s in enumerate(segs) if s and s.id in heard_as}
     n = len(result)
     for c in sorted(doubtful | late | other_voice):

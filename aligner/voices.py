@@ -10,6 +10,7 @@ their timed turns (a channel and a voice: different microphones, phone lines and
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -34,9 +35,17 @@ SEPARATE = 0.2
 VARIANCE_FLOOR = 1e-3
 
 
-def mismatched(turns: Sequence[Segment], found: SpeechProfile, mfcc: np.ndarray) -> set[str]:
-    """Ids of the timed ``turns`` (in order) whose speech fits the voice of the speaker of the timed turn before or
-    after them better, by MISMATCH, than their own speaker's voice (when the two voices differ: SEPARATE).
+class Heard(NamedTuple):
+    """What :func:`heard` finds, as turn ids."""
+
+    mismatched: set[str]  # turns in the voice of the speaker of a turn next to them
+    start_taken: set[str]  # turns whose speaker's voice the turn before them is in: it took their start
+
+
+def heard(turns: Sequence[Segment], found: SpeechProfile, mfcc: np.ndarray) -> Heard:
+    """The timed ``turns`` (in order) whose speech fits the voice of the speaker of the timed turn before or after
+    them better, by MISMATCH, than their own speaker's voice (when the two voices differ: SEPARATE); and, when it
+    is the voice of the turn after (and not also of the one before), that turn.
 
     A label may be worn by several voices (the same surname in two stories of an hour, "UNIDENTIFIED MAN"), so
     the own voice is the better of the speaker's other turns pooled and each of them on its own.
@@ -63,19 +72,23 @@ def mismatched(turns: Sequence[Segment], found: SpeechProfile, mfcc: np.ndarray)
             apart[name, other] = bool(gains.size) and float(gains.mean()) >= SEPARATE
         return apart[name, other]
 
-    out = set()
+    out = Heard(set(), set())
     for k, t in enumerate(timed):
-        heard = stats[k]
-        own = voices[t.speaker] - heard
-        near = {timed[j].speaker for j in (k - 1, k + 1) if 0 <= j < len(timed)} - {t.speaker}
-        rivals = [voices[s] for s in near if voices[s].n >= MIN_FRAMES and told_apart(s, t.speaker)]
-        if heard.n < MIN_TEST or own.n < MIN_FRAMES or not rivals:
+        this = stats[k]
+        own = voices[t.speaker] - this
+        before, after = (timed[j].speaker if 0 <= j < len(timed) else None for j in (k - 1, k + 1))
+        rivals = {s: float(this.fit(voices[s])) for s in {before, after} - {t.speaker, None}
+                  if voices[s].n >= MIN_FRAMES and told_apart(s, t.speaker)}
+        if this.n < MIN_TEST or own.n < MIN_FRAMES or not rivals:
             continue
         others = said[t.speaker][said[t.speaker] != k]
         alone = stats[others[stats[others].n >= MIN_TURN]]  # each of the speaker's other turns on its own
-        best_own = max(float(heard.fit(own)), float(heard.fit(alone).max(initial=-np.inf)))
-        if max(float(heard.fit(r)) for r in rivals) - best_own > MISMATCH:
-            out.add(t.id)
+        best_own = max(float(this.fit(own)), float(this.fit(alone).max(initial=-np.inf)))
+        likest = max(rivals, key=rivals.__getitem__)
+        if rivals[likest] - best_own > MISMATCH:
+            out.mismatched.add(t.id)
+            if likest == after != before:
+                out.start_taken.add(timed[k + 1].id)
     return out
 
 

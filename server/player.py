@@ -30,6 +30,7 @@ WARNING_FLAGS = {
     "rate_outlier": "Much faster or slower than this speaker's usual pace: the timing may be off",
     "overlaps_music": "Music or other sound at its edges: the timing may be off",
     "voice_mismatch": "Sounds like the speaker next to it, not like its own: it may not have been aired here",
+    "start_taken": "The line before sounds like this speaker: this one may start later than it should",
     "text_mismatch": "The transcript does not seem to match this recording",
     "low_confidence": "Low confidence: the timing may be off",
     "speaker_uncertain": "The speaker could not be identified for certain",
