@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     data, out = data_dir(a.data), suite.default_out()
     cases = {c.name: c for c in suite.SUITES[a.suite]}
     if a.turns:
-        invented, columns = with_cut_turns, ("cut", "found", "flagged", "real", "marked", ">1 s")
+        invented, columns = with_cut_turns, ("cut", "found", "flagged", "real", "marked", ">1 s", "flagged")
     else:
         invented, columns = with_cut_lines, ("cut", "found", "real", "marked", ">1 s")
     totals = [0] * len(columns)
@@ -97,15 +97,18 @@ def main(argv: list[str] | None = None) -> int:
                 path.write_text(text)
                 syncmap = pipeline.align(built.audio, load_transcript(path)).to_dict()
             f = scoring.score(syncmap, truth).flags
-            row = ([f.absent, f.absent_not_in_audio, f.absent_flagged, f.right, f.right_flagged, f.wrong - f.absent]
-                   if a.turns else [f.lines_cut, f.lines_cut_marked, f.lines_aired, f.lines_aired_marked, f.wrong])
+            if a.turns:
+                row = [f.absent, f.absent_not_in_audio, f.absent_flagged, f.right, f.right_flagged,
+                       f.wrong - f.absent, f.wrong_flagged - f.absent_flagged]
+            else:
+                row = [f.lines_cut, f.lines_cut_marked, f.lines_aired, f.lines_aired_marked, f.wrong]
             totals = [t + r for t, r in zip(totals, row, strict=True)]
             print(f"{name:<12}{seed:>5}" + "".join(f"{v:>8}" for v in row), flush=True)
     print(f"{'ALL':<12}{'':>5}" + "".join(f"{v:>8}" for v in totals))
     if a.turns:
         print("\ncut = invented turns; found = of them marked not_in_audio; flagged = of them with any doubt flag; "
               "real = the aired turns within 1 s of the truth; marked = of them flagged; >1 s = aired turns starting "
-              "more than 1 s from the truth (or not at all).")
+              "more than 1 s from the truth (or not at all), and of them flagged.")
     else:
         print("\ncut = invented lines; found = of them marked not_in_audio; real = the other sentences; marked = of "
               "them marked not_in_audio; >1 s = aired turns starting more than 1 s from the truth (or not at all).")
