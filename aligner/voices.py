@@ -54,6 +54,9 @@ def heard(turns: Sequence[Segment], found: SpeechProfile, mfcc: np.ndarray) -> H
     """
     timed = [t for t in turns if t.start is not None and t.end is not None and t.end > t.start and t.speaker
              and "through_interpreter" not in t.flags]  # an interpreter's voice is not the speaker's
+    out = Heard(set(), set())
+    if not timed:
+        return out
     frames = [mfcc[_speech_frames(found, t.start, t.end, len(mfcc))] for t in timed]
     halves = _Stats.stack([_Stats.of(f[:len(f) // 2]) for f in frames] + [_Stats.of(f[len(f) // 2:]) for f in frames])
     stats = halves[:len(timed)] + halves[len(timed):]  # each turn's
@@ -72,14 +75,15 @@ def heard(turns: Sequence[Segment], found: SpeechProfile, mfcc: np.ndarray) -> H
             apart[name, other] = bool(gains.size) and float(gains.mean()) >= SEPARATE
         return apart[name, other]
 
-    out = Heard(set(), set())
     for k, t in enumerate(timed):
         this = stats[k]
         own = voices[t.speaker] - this
+        if this.n < MIN_TEST or own.n < MIN_FRAMES:
+            continue
         before, after = (timed[j].speaker if 0 <= j < len(timed) else None for j in (k - 1, k + 1))
         rivals = {s: float(this.fit(voices[s])) for s in {before, after} - {t.speaker, None}
                   if voices[s].n >= MIN_FRAMES and told_apart(s, t.speaker)}
-        if this.n < MIN_TEST or own.n < MIN_FRAMES or not rivals:
+        if not rivals:
             continue
         others = said[t.speaker][said[t.speaker] != k]
         alone = stats[others[stats[others].n >= MIN_TURN]]  # each of the speaker's other turns on its own

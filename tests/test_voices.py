@@ -61,6 +61,14 @@ def test_a_turn_given_the_start_of_the_next_speakers_turn_is_flagged(heard) -> N
     assert voices.heard(moved, found, mfcc) == (set(), set())
 
 
+def test_turns_without_speakers_or_speech_are_not_judged(heard) -> None:
+    turns, found, mfcc = heard
+    nobody = [replace(t, speaker=None) for t in turns]
+    silent = [replace(t, start=t.start, end=t.start + 0.01) for t in turns]
+    with np.errstate(all="raise"):  # and nothing is divided by zero on the way
+        assert voices.heard(nobody, found, mfcc) == voices.heard(silent, found, mfcc) == (set(), set())
+
+
 def test_a_label_worn_by_two_voices_is_not_a_mismatch(heard) -> None:
     # "UNIDENTIFIED PERSON", or one surname in two stories of an hour: bob's turns labelled ann too
     turns, found, mfcc = heard
