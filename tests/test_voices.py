@@ -64,7 +64,7 @@ def test_a_turn_given_the_start_of_the_next_speakers_turn_is_flagged(heard) -> N
 def test_turns_without_speakers_or_speech_are_not_judged(heard) -> None:
     turns, found, mfcc = heard
     nobody = [replace(t, speaker=None) for t in turns]
-    silent = [replace(t, start=t.start, end=t.start + 0.01) for t in turns]
+    silent = [replace(t, end=t.start + 0.01) for t in turns]
     with np.errstate(all="raise"):  # and nothing is divided by zero on the way
         assert voices.heard(nobody, found, mfcc) == voices.heard(silent, found, mfcc) == (set(), set())
 
