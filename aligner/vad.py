@@ -193,7 +193,8 @@ def afresh(wav_path: str | os.PathLike[str], probs: np.ndarray, starts: Sequence
 def _probabilities(wav_path: str | os.PathLike[str], spans: list[tuple[int, int]],
                    afresh: bool = False) -> list[np.ndarray]:
     """Probabilities of the windows of each ``(first, stop)`` span, the spans stepped through the model together
-    (``afresh``: each from a cleared memory; otherwise only the recording's first window)."""
+    (``afresh``: each from a cleared memory, with no warm-up; otherwise the memory is cleared only at the
+    recording's first window)."""
     net = _network()
     warmup = 0 if afresh else WARMUP
     length = max(stop - first for first, stop in spans)
@@ -210,7 +211,7 @@ def _probabilities(wav_path: str | os.PathLike[str], spans: list[tuple[int, int]
         for i in range(n):
             if at + i == warmup:  # the recording's first window starts the model afresh, as one pass would
                 for k, (first, _) in enumerate(spans):
-                    if first == 0 or afresh:
+                    if first == 0:
                         h[k] = c[k] = 0.0
             h, c = net.step(gates[:, i], h, c)
             hidden[:, i] = h
