@@ -9,6 +9,7 @@ start and end in the recording) whose memory grows with the text, never with the
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,9 +53,14 @@ class Coverage:
 
 def locate(
     wav_path: str | os.PathLike[str], texts: list[str], found: speech.SpeechProfile, rendering: engine.Rendering,
+    mfcc: Callable[[], np.ndarray] | None = None,
 ) -> Coverage | None:
     """The span of the recording that ``texts`` (synthesised as ``rendering``) cover, or ``None`` when they
-    cover (nearly) all of it."""
+    cover (nearly) all of it.
+
+    :param mfcc: gives the recording's MFCCs (default: :func:`engine.mfcc` of ``wav_path``), asked only when the
+        text cannot fill the audio, so that a caller who needs them too takes them once.
+    """
     voiced = float((found.voice > speech.VOICE_THRESHOLD).sum()) * speech.FRAME
     chars = sum(len(t) for t in texts)
     if not texts or chars == 0 or voiced <= TRIGGER_RATIO * chars / EST_CHARS_PER_SECOND:
@@ -63,7 +69,7 @@ def locate(
         return None
     taken = rendering.mfcc(engine.MFCC_STEP)  # a long recording's were taken while its audio decoded
     query = _tts_features(engine.mfcc(rendering.wav) if taken is None else taken)
-    times, ref = _recording(wav_path, found)
+    times, ref = _recording(engine.mfcc(wav_path) if mfcc is None else mfcc(), found)
     if len(query) < 8 or len(ref) < len(query):
         return None
     first, last, confidence = vote(query, ref)
@@ -93,9 +99,8 @@ def _tts_features(m: np.ndarray) -> np.ndarray:
     return match.features(m, POOL, keep)
 
 
-def _recording(wav_path: str | os.PathLike[str], found: speech.SpeechProfile) -> tuple[np.ndarray, np.ndarray]:
-    """Coarse features of the recording's voiced frames and the time each starts at."""
-    m = engine.mfcc(wav_path)
+def _recording(m: np.ndarray, found: speech.SpeechProfile) -> tuple[np.ndarray, np.ndarray]:
+    """Coarse features of the voiced frames of the recording's MFCCs ``m``, and the time each starts at."""
     n = len(m) // POOL
     step = POOL * engine.MFCC_STEP
     voice = found.voice > speech.VOICE_THRESHOLD

@@ -201,7 +201,8 @@ def align_wav(
     progress("align", 0.0)
     spoken = [t for t in transcript.turns if t.speakable]
     texts = _speech(transcript)
-    located = locate.locate(wav, [s for t in texts for s in t], found, rendering)
+    recording_mfcc = functools.cache(functools.partial(engine.mfcc, wav))  # taken once, if at all
+    located = locate.locate(wav, [s for t in texts for s in t], found, rendering, recording_mfcc)
     span = (located.start, located.end) if located else None
     flat, mfcc = windows.align_sentences(wav, found, texts, options, span,
                                          progress=lambda f: progress("align", 0.8 * f), rendering=rendering)
@@ -215,7 +216,7 @@ def align_wav(
                                {t.id: k for k, t in enumerate(spoken)}, by_turn, found)
     mismatch = fit is not None and fit < match.MIN_MATCH
     if mfcc is None and not mismatch:
-        mfcc = engine.mfcc(wav)
+        mfcc = recording_mfcc()
     aired = per_turn if mismatch else unaired.find_unaired(wav, found, spoken, texts, per_turn, options, rendering,
                                                            span, mfcc)
     checked = [_past_music_hit(t, c, found) for t, c in zip(spoken, aired, strict=True)]
