@@ -9,7 +9,7 @@ start and end in the recording) whose memory grows with the text, never with the
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,14 +62,11 @@ def locate(
         text cannot fill the audio, so that a caller who needs them too takes them once.
     """
     voiced = float((found.voice > speech.VOICE_THRESHOLD).sum()) * speech.FRAME
-    chars = sum(len(t) for t in texts)
-    if not texts or chars == 0 or voiced <= TRIGGER_RATIO * chars / EST_CHARS_PER_SECOND:
-        return None
-    if voiced <= TRIGGER_RATIO * rendering.spans[-1][1]:
+    if fills(texts, found, rendering):
         return None
     taken = rendering.mfcc(engine.MFCC_STEP)  # a long recording's were taken while its audio decoded
-    query = _tts_features(engine.mfcc(rendering.wav) if taken is None else taken)
-    times, ref = _recording(engine.mfcc(wav_path) if mfcc is None else mfcc(), found)
+    query, _kept = tts_features(engine.mfcc(rendering.wav) if taken is None else taken)
+    times, ref = recording_features(engine.mfcc(wav_path) if mfcc is None else mfcc(), found)
     if len(query) < 8 or len(ref) < len(query):
         return None
     first, last, confidence = vote(query, ref)
@@ -91,15 +88,23 @@ def locate(
                     confidence=confidence)
 
 
-def _tts_features(m: np.ndarray) -> np.ndarray:
-    """Coarse features of the eSpeak rendering, its silent frames (by c0) dropped."""
+def fills(texts: list[str], found: speech.SpeechProfile, rendering: engine.Rendering) -> bool:
+    """Whether ``texts`` (synthesised as ``rendering``) could fill all the speech of the recording."""
+    voiced = float((found.voice > speech.VOICE_THRESHOLD).sum()) * speech.FRAME
+    chars = sum(len(t) for t in texts)
+    return (not texts or chars == 0 or voiced <= TRIGGER_RATIO * chars / EST_CHARS_PER_SECOND
+            or voiced <= TRIGGER_RATIO * rendering.spans[-1][1])
+
+
+def tts_features(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coarse features of the eSpeak rendering, its silent frames (by c0) dropped, and the coarse frames kept."""
     n = len(m) // POOL
     energy = m[: n * POOL, 0].reshape(n, POOL).mean(axis=1)
     keep = energy > np.percentile(energy, 5) + 0.25 * (np.percentile(energy, 95) - np.percentile(energy, 5))
-    return match.features(m, POOL, keep)
+    return match.features(m, POOL, keep), np.flatnonzero(keep)
 
 
-def _recording(m: np.ndarray, found: speech.SpeechProfile) -> tuple[np.ndarray, np.ndarray]:
+def recording_features(m: np.ndarray, found: speech.SpeechProfile) -> tuple[np.ndarray, np.ndarray]:
     """Coarse features of the voiced frames of the recording's MFCCs ``m``, and the time each starts at."""
     n = len(m) // POOL
     step = POOL * engine.MFCC_STEP
@@ -111,19 +116,25 @@ def _recording(m: np.ndarray, found: speech.SpeechProfile) -> tuple[np.ndarray, 
     return times, match.features(m, POOL, v)
 
 
-def subsequence_dtw(query: np.ndarray, ref: np.ndarray, chunks: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def subsequence_dtw(query: np.ndarray, ref: np.ndarray,
+                    chunks: int | Sequence[int] = 1) -> tuple[np.ndarray, np.ndarray]:
     """Best match of all of ``query`` inside ``ref`` (cosine distance, local slopes 1/2..2).
 
-    With ``chunks`` > 1 the query is cut into that many equal chunks, each matched on its own in the
+    With ``chunks`` > 1 the query is cut into that many equal chunks (its last ``len(query) % chunks`` frames
+    left out), or at the first frames ``chunks`` lists (the first being 0), each matched on its own in the
     same pass. Returns, one row per chunk, the cost per step of the best match ending at every ``ref``
     index (``inf`` where nothing ends) and the ``ref`` index where that match starts. Memory is
     O(len(query)) plus the returned rows.
     """
     n, m = len(query), len(ref)
-    size = n // chunks
+    if isinstance(chunks, int):
+        first = np.arange(chunks) * (n // chunks)
+        tails = first + n // chunks - 1
+    else:
+        first = np.asarray(chunks)
+        tails = np.append(first[1:], n) - 1
     heads = np.zeros(n, bool)
-    heads[np.arange(chunks) * size] = True
-    tails = np.arange(1, chunks + 1) * size - 1
+    heads[first] = True
     heads = heads[1:]  # rows 1.. that start a chunk
     inf = np.float32(np.inf)
     d1 = np.full(n, inf, np.float32)  # accumulated cost in column j-1
@@ -131,8 +142,8 @@ def subsequence_dtw(query: np.ndarray, ref: np.ndarray, chunks: int = 1) -> tupl
     s1 = np.zeros(n, np.int64)
     s2 = np.zeros(n, np.int64)
     c1 = np.full(n, inf, np.float32)  # local cost in column j-1
-    ends = np.full((chunks, m), np.inf, np.float32)
-    starts = np.zeros((chunks, m), np.int64)
+    ends = np.full((len(first), m), np.inf, np.float32)
+    starts = np.zeros((len(first), m), np.int64)
     for j0 in range(0, m, COST_BLOCK):
         block = 1.0 - query @ ref[j0: j0 + COST_BLOCK].T  # (n, block) cosine distances
         for k in range(block.shape[1]):
@@ -152,7 +163,7 @@ def subsequence_dtw(query: np.ndarray, ref: np.ndarray, chunks: int = 1) -> tupl
             d[1:][heads], s[1:][heads] = 2 * c[1:][heads], j  # each chunk starts afresh
             ends[:, j], starts[:, j] = d[tails], s[tails]
             d2, d1, s2, s1, c1 = d1, d, s1, s, c
-    norm = ends / (size + np.arange(m) - starts + 1)
+    norm = ends / ((tails - first + 1)[:, None] + np.arange(m) - starts + 1)
     return norm, starts
 
 
@@ -169,7 +180,7 @@ def vote(query: np.ndarray, ref: np.ndarray) -> tuple[int, int, float]:
     size = len(query) // chunks
     norm, starts = subsequence_dtw(query, ref, chunks)
     m = norm.shape[1]
-    levels = [_robust_z(row) for row in norm]  # per chunk: z, then min-filtered at widths 2**L
+    levels = [robust_z(row) for row in norm]  # per chunk: z, then min-filtered at widths 2**L
     pyramids = [_min_pyramid(z) for z in levels]
     best = (np.inf, 0, 1.0)
     scores_at_best = np.zeros(0)
@@ -244,7 +255,7 @@ def _runs(mask: np.ndarray, i: int, direction: int, count: int) -> list[int]:
     return out
 
 
-def _robust_z(row: np.ndarray) -> np.ndarray:
+def robust_z(row: np.ndarray) -> np.ndarray:
     fin = np.isfinite(row)
     if not fin.any():
         return np.full(len(row), FAR, np.float32)
