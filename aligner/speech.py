@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -65,6 +65,18 @@ class SpeechProfile:
     @property
     def duration(self) -> float:
         return len(self.db) * FRAME
+
+    def without(self, spans: Sequence[tuple[float, float]]) -> SpeechProfile:
+        """This profile with no speech heard inside ``spans`` (speech the transcript does not have): the aligner
+        then treats it as it treats music."""
+        voice, speech, soft = self.voice.copy(), self.speech.copy(), self.soft.copy()
+        fresh = None if self.fresh is None else self.fresh.copy()
+        for start, end in spans:
+            a, b = self.frame(start), self.frame(end)
+            voice[a:b], speech[a:b], soft[a:b] = 0.0, False, False
+            if fresh is not None:
+                fresh[a:b] = 0.0
+        return replace(self, voice=voice, speech=speech, soft=soft, fresh=fresh)
 
     def frame(self, t: float) -> int:
         return min(max(int(round(t / FRAME)), 0), len(self.db))

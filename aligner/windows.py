@@ -90,6 +90,12 @@ def align_span(
     return [(s, found.lead_out(e, n)) for (s, e), n in zip(times, nexts, strict=True)]
 
 
+def is_long(found: SpeechProfile, span: tuple[float, float] | None = None) -> bool:
+    """Whether the speech inside ``span`` (default: all of it) is too long to align in one pass."""
+    lo, hi = span or (0.0, found.duration)
+    return sum(min(e, hi) - max(s, lo) for s, e in found.regions() if e > lo and s < hi) > LONG_SECONDS
+
+
 def align_sentences(
     wav_path: Path,
     found: SpeechProfile,
@@ -102,8 +108,7 @@ def align_sentences(
     """Times of every sentence of ``turns`` (each turn's sentence texts, all of them synthesised as
     ``rendering`` if given), in order, inside ``span``; and the recording's MFCCs, if they were taken whole."""
     lo, hi = span or (0.0, found.duration)
-    speech_seconds = sum(min(e, hi) - max(s, lo) for s, e in found.regions() if e > lo and s < hi)
-    if speech_seconds <= LONG_SECONDS or len(turns) < 2:
+    if not is_long(found, span) or len(turns) < 2:
         return align_span(wav_path, found, [s for t in turns for s in t], options, span, rendering), None
     cores = min(os.cpu_count() or 1, MAX_WORKERS)
     with _Workers(cores if cores > 1 else 0) as workers, tempfile.TemporaryDirectory(prefix="seekline-") as work:
