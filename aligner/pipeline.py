@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from . import audio, edges, engine, locate, match, quality, speech, unaired, voices, windows, words
+from . import audio, edges, engine, locate, match, quality, speech, unaired, untranscribed, voices, windows, words
 from .errors import AlignmentError
 from .models import LEVELS, Coverage, Cue, Segment, SyncMap, Transcript, Turn, ms
 
@@ -100,15 +100,18 @@ def _fill_gaps(segments: list[Segment], duration: float) -> list[Segment]:
     return out
 
 
-def _with_nonspeech(segments: list[Segment], found: speech.SpeechProfile) -> list[Segment]:
-    """Insert music and silence segments, by time, where no cue already covers them."""
+def _with_nonspeech(segments: list[Segment], found: speech.SpeechProfile,
+                    holes: Sequence[tuple[float, float]] = ()) -> list[Segment]:
+    """Insert music and silence segments where no cue already covers them, and the speech the transcript does not
+    have (``holes``), by time."""
     cues = [(s.start, s.end) for s in segments if s.kind == "cue"]
+    found_kinds = [(start, end, kind) for start, end, kind in speech.nonspeech(found)
+                   if sum(max(0.0, min(end, b) - max(start, a)) for a, b in cues) < 0.5 * (end - start)]
     extra: list[Segment] = []
-    for start, end, kind in speech.nonspeech(found):
-        covered = sum(max(0.0, min(end, b) - max(start, a)) for a, b in cues)
-        if covered < 0.5 * (end - start):
-            n = sum(1 for e in extra if e.kind == kind) + 1
-            extra.append(Segment(id=f"{kind[0]}{n}", kind=kind, text=f"({kind.upper()})", start=ms(start), end=ms(end)))
+    for start, end, kind in sorted([*found_kinds, *((a, b, "untranscribed") for a, b in holes)]):
+        n = sum(1 for e in extra if e.kind == kind) + 1
+        text = "(NOT IN THE TRANSCRIPT)" if kind == "untranscribed" else f"({kind.upper()})"
+        extra.append(Segment(id=f"{kind[0]}{n}", kind=kind, text=text, start=ms(start), end=ms(end)))
     out: list[Segment] = []
     pending = iter(extra)
     nxt = next(pending, None)
@@ -145,6 +148,28 @@ def _past_music_hit(turn: Turn, times: unaired.Times | None, found: speech.Speec
     if after is None or after >= times[first][1]:
         return times
     return [*times[:first], (after, times[first][1]), *times[first + 1:]]
+
+
+def _where(
+    wav: Path, texts: list[list[str]], recorded: speech.SpeechProfile, rendering: engine.Rendering,
+    mfcc: Callable[[], np.ndarray],
+) -> tuple[list[tuple[float, float]], speech.SpeechProfile, locate.Coverage | None]:
+    """Where the text is in the recording: the speech inside it the text does not have (an ad), the speech profile
+    to align with (that speech left out, as if it were music), and the span the text covers when the recording
+    holds more (a story inside a newscast)."""
+    flat = [s for t in texts for s in t]
+    holes = [] if windows.is_long(recorded) else untranscribed.find(wav, texts, recorded, rendering, mfcc)
+    around = locate.locate(wav, flat, recorded, rendering, mfcc)  # an ad can make a show look like a story, so
+    if not holes:
+        return [], recorded, around
+    found = recorded.without(holes)
+    # ...the breaks stand when the text fills the rest and lie (mostly) inside any story found; else the text is a
+    # story with other speech around it, and the chain may have put a turn or two on that speech and jumped
+    # (cut_lines.py --turns, case snug), or part of the text on a repeat of it (case story: 94 s of the story)
+    if locate.locate(wav, flat, found, rendering, mfcc) is None and (
+            around is None or all(2 * (min(b, around.end) - max(a, around.start)) >= b - a for a, b in holes)):
+        return holes, found, None
+    return [], recorded, around
 
 
 def _speech(transcript: Transcript) -> list[list[str]]:
@@ -195,14 +220,14 @@ def align_wav(
         progress = _scaled(report, "align", WORDS_SHARE)
     wav = Path(wav_path)
     progress("analyse", 0.0)
-    found = speech.profile(wav)
+    recorded = speech.profile(wav)
     if isinstance(rendering, Future):
         rendering = rendering.result()
     progress("align", 0.0)
     spoken = [t for t in transcript.turns if t.speakable]
     texts = _speech(transcript)
     recording_mfcc = functools.cache(functools.partial(engine.mfcc, wav))  # taken once, if at all
-    located = locate.locate(wav, [s for t in texts for s in t], found, rendering, recording_mfcc)
+    holes, found, located = _where(wav, texts, recorded, rendering, recording_mfcc)
     span = (located.start, located.end) if located else None
     flat, mfcc = windows.align_sentences(wav, found, texts, options, span,
                                          progress=lambda f: progress("align", 0.8 * f), rendering=rendering)
@@ -242,7 +267,7 @@ def align_wav(
     return SyncMap(
         duration=ms(duration),
         speakers=transcript.speakers,
-        segments=tuple(_with_nonspeech(_fill_gaps(segments, duration), found)),
+        segments=tuple(_with_nonspeech(_fill_gaps(segments, duration), recorded, holes)),
         title=transcript.title,
         coverage=coverage,
         quality=quality.overall(segments, fit),

@@ -76,7 +76,9 @@ SCHEMAS: dict[str, Any] = {
     "Segment": {
         "type": "object", "required": ["id", "kind", "text", "start", "end"],
         "properties": {
-            "id": _STR, "kind": _STR, "speaker": _nullable(_STR), "text": _STR, "start": _TIME, "end": _TIME,
+            "id": _STR, "speaker": _nullable(_STR), "text": _STR, "start": _TIME, "end": _TIME,
+            "kind": {"type": "string", "enum": ["turn", "sentence", "word", "cue", "music", "silence", "untranscribed"],
+                     "description": "untranscribed: speech the transcript does not have, such as an ad"},
             "confidence": _TIME,
             "flags": {"type": "array", "items": _STR, "description": (
                 "Doubts about the timing: low_confidence, rate_outlier, overlaps_music, voice_mismatch, "

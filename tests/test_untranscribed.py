@@ -1,0 +1,79 @@
+"""Speech the transcript does not have (an ad inside the show), on espeak-ng voices: real MFCCs and aeneas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import synth
+from test_pipeline import transcript_of
+
+from aligner import engine, speech, untranscribed
+from aligner.pipeline import align
+
+TURNS = [
+    ("ann", "en-us", "Good morning. The river rose two feet overnight, and volunteers filled sandbags until dawn."),
+    ("bob", "en-gb+m3", "The water reached the old mill by six. Nobody was hurt, the police said."),
+    ("ann", "en-us", "Schools in the valley will stay closed tomorrow, and the buses will not run either."),
+    ("bob", "en-gb+m3", "Farmers moved their cattle to higher ground. Some fields are still flooded."),
+    ("ann", "en-us", "The forecast calls for more rain on Thursday. Crews are watching the levee closely."),
+    ("bob", "en-gb+m3", "Shelters have opened in two churches, with cots, food and dry clothes for everyone."),
+]
+AD = ("This program is brought to you by Harbor Bank, where your savings grow a little faster every month. "
+      "Visit your nearest branch today and ask about our new accounts for families and small businesses. "
+      "Harbor Bank, member of the deposit insurance fund, equal housing lender.")
+BREAK = 3  # the ad plays before this turn
+
+
+@pytest.fixture(scope="module")
+def show(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[synth.TurnTruth], tuple[float, float]]:
+    wav = tmp_path_factory.mktemp("untranscribed") / "show.wav"
+    ad = synth.speak(AD, "en-us+f3")
+    truth = synth.build(TURNS, wav, before={BREAK: ad})
+    ad_end = truth[BREAK].start - 0.6  # the pause after the ad
+    return wav, truth, (ad_end - len(ad) / synth.SR, ad_end)
+
+
+def _holes(wav: Path, tmp_path: Path) -> list[tuple[float, float]]:
+    texts = [[text] for _speaker, _voice, text in TURNS]
+    rendering = engine.render([t for turn in texts for t in turn], tmp_path / "tts.wav")
+    return untranscribed.find(wav, texts, speech.profile(wav), rendering)
+
+
+def test_an_ad_between_two_turns_is_found(show, tmp_path: Path) -> None:
+    wav, truth, (ad_start, ad_end) = show
+    [(start, end)] = _holes(wav, tmp_path)
+    assert truth[BREAK - 1].end <= start < ad_start + 1.0
+    assert ad_end - 1.0 < end <= truth[BREAK].start
+
+
+def test_a_show_without_one_has_none(tmp_path: Path) -> None:
+    wav = tmp_path / "show.wav"
+    synth.build(TURNS, wav)
+    assert _holes(wav, tmp_path) == []
+
+
+def test_turns_after_an_ad_start_on_time_and_the_ad_is_reported(show) -> None:
+    # without the break found, aeneas stretched the turns around the ad over it
+    wav, truth, (ad_start, ad_end) = show
+    sm = align(wav, transcript_of(TURNS))
+    turns = [s for s in sm.segments if s.kind == "turn"]
+    assert [round(s.start - t.start, 1) for s, t in zip(turns, truth, strict=True) if abs(s.start - t.start) > 0.5] \
+        == []
+    [gap] = [s for s in sm.segments if s.kind == "untranscribed"]
+    assert gap.start < ad_start + 1.0 and gap.end > ad_end - 1.0
+    assert sm.quality.verdict == "good"
+
+
+def test_the_chain_jumps_only_where_a_turn_begins() -> None:
+    # chunk costs built by hand: chunks 0-2 fit at frames 40, 60, 80, chunks 3-5 at 200, 220, 240
+    z = np.zeros((6, 300))
+    for k, end in enumerate([40, 60, 80, 200, 220, 240]):
+        z[k, end] = -5.0
+    expected = np.full(6, 20.0)
+    begins = np.array([True, False, False, True, False, False])
+    _cost, path, jumps = untranscribed._chain(z, expected, begins, gap=50)
+    assert path == [40, 60, 80, 200, 220, 240] and jumps.tolist() == [False, False, True, False, False]
+    _cost, path, jumps = untranscribed._chain(z, expected, np.array([True] + [False] * 5), gap=50)
+    assert not jumps.any()
