@@ -184,6 +184,23 @@ def build_absent(data: Path, work: Path, case: Case) -> None:
     write_case(work, truth, audio_src=stem.with_suffix(".wav"))
 
 
+def build_ad(data: Path, work: Path, case: Case, seconds: float = 60.0) -> None:
+    """A minute of other people's speech (an ad the transcript leaves out) between the two middle turns, taken
+    from a show of the other suite's own speakers, so that it repeats no line of this one."""
+    (stem,) = make_broadcast(data, work / "src", case.seed, manifests=case.manifests)
+    others = HELDOUT_MANIFESTS if case.manifests == DEV_MANIFESTS else DEV_MANIFESTS
+    (pad,) = make_broadcast(data, work / "pad", case.seed + 1000,
+                            manifests=tuple(m for m in others if m not in PUBLIC_DOMAIN))
+    y, ad = load(stem.with_suffix(".wav")), load(pad.with_suffix(".wav"))[20 * SR: int((20 + seconds) * SR)]
+    truth = read_truth(stem)
+    turns = truth["turns"]
+    k = len(turns) // 2
+    cut = (turns[k - 1]["clip_end"] + turns[k]["clip_start"]) / 2
+    truth["turns"] = turns[:k] + shift({**truth, "turns": turns[k:]}, len(ad) / SR)["turns"]
+    truth["ad"] = {"start": round(cut, 4), "end": round(cut + len(ad) / SR, 4)}
+    write_case(work, truth, y=np.concatenate([y[: int(cut * SR)], ad, y[int(cut * SR):]]))
+
+
 def invent(turns: list[dict[str, Any]], places: Sequence[int], texts: Sequence[str]) -> None:
     """Put never-aired turns with ``texts`` into ``turns`` before each of ``places`` (latest first), each spoken by
     someone other than the speakers on either side."""
@@ -261,6 +278,7 @@ CASES = [
          about="story with the last 30% of one show before it and 15% of the next after"),
     Case("absent", 107, build_absent, about="two invented turns that were never aired"),
     Case("mp3_48k", 108, build_mp3_48k, about="48 kbps mono MP3"),
+    Case("ad", 113, build_ad, about="a minute of speech the transcript does not have (an ad) mid-show"),
     Case("cut", 110, build_cut, about="three invented lines inside real turns that were never aired"),
     Case("demo", 0, build_demo, about="the bundled demo episode (NPR-style page, cues, music)"),
     Case("long45", 109, build_long, long=True, about="45-minute show (opt-in: --long)"),
