@@ -157,9 +157,8 @@ def subsequence_dtw(query: np.ndarray, ref: np.ndarray,
             left = d2[:-1] + 2 * c1[1:] + c[1:]  # two recording frames for one of the text
             up = np.full(n - 1, inf, np.float32)
             up[1:] = d1[:-2] + 2 * c[1:-1] + c[2:]  # two text frames for one of the recording
-            choice = np.argmin(np.stack([diag, left, up]), axis=0)
-            d[1:] = np.choose(choice, [diag, left, up])
-            s[1:] = np.choose(choice, [s1[:-1], s2[:-1], np.concatenate([[j], s1[:-2]])])
+            d[1:] = np.minimum(np.minimum(diag, left), up)  # ties go to the diagonal, then left
+            s[1:] = np.where(d[1:] == diag, s1[:-1], np.where(d[1:] == left, s2[:-1], np.concatenate([[j], s1[:-2]])))
             d[1:][heads], s[1:][heads] = 2 * c[1:][heads], j  # each chunk starts afresh
             ends[:, j], starts[:, j] = d[tails], s[tails]
             d2, d1, s2, s1, c1 = d1, d, s1, s, c
