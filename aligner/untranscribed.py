@@ -67,11 +67,22 @@ def find(
     open_ends = (path[0] - sizes[0] * RATES[0] >= gap, len(ref) - 1 - path[-1] >= gap)
     if open_ends[0] != open_ends[1]:
         _total, path, jumps = min((_chain(z, e, turn_starts, gap, open_ends) for e in expected), key=lambda c: c[0])
-    cuts = [0, *(np.flatnonzero(jumps) + 1).tolist(), len(heads)]
+    # Speech left before the first turn or after the last even so is not taken for a break there: in a show whose
+    # first turn lies under a music bed, with two invented turns in its text, that took the first turn (2 of 4
+    # seeds of bench/cut_lines.py --turns --suite heldout, case h-bed). A break placed again may still come out
+    # before or after all the text, as an ad before the first turn made the chain jump after it.
+    breaks = (np.flatnonzero(jumps) + 1).tolist()
+    cuts = [0, *breaks, len(heads)]
     fine = (tts[_fine(kept)], recording[_fine(np.round(times / step).astype(int))])
-    holes = [_refine(fine, times, heads, turn_starts, path, starts, cuts[i - 1: i + 2], gap)
-             for i in range(1, len(cuts) - 1)]
-    return [(round(float(a), 3), round(float(b), 3)) for a, b in holes if b - a >= GAP]
+    holes = [_refine(fine, times, heads, turn_starts, path, starts, (cuts[i], at, cuts[i + 2]), gap)
+             for i, at in enumerate(breaks)]
+    merged: list[tuple[float, float]] = []  # two breaks placed again may come out as one
+    for a, b in sorted(holes):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return [(round(a, 3), round(b, 3)) for a, b in merged if b - a >= GAP]
 
 
 def _chunks(firsts: np.ndarray, n: int, size: int, min_turn: int) -> tuple[list[int], np.ndarray]:
@@ -130,49 +141,61 @@ def _chain(z: np.ndarray, expected: np.ndarray, begins: np.ndarray, gap: int,
 
 
 def _refine(fine: tuple[np.ndarray, np.ndarray], times: np.ndarray, heads: list[int], begins: np.ndarray,
-            path: list[int], starts: np.ndarray, cuts: list[int], gap: int) -> tuple[float, float]:
-    """The break the chain jumped at chunk ``cuts[1]`` (``cuts[0]``, ``cuts[2]``: the jumps or ends around it),
-    placed again. Up to AROUND turns on either side are aligned by DTW, on every MFCC frame (``fine``: the
-    rendering's and the recording's under the coarse frames), to the recording around where the chain put them,
-    with the break before each turn among them and over each stretch of at least ``gap`` coarse frames between two
-    pauses; the cheapest wins. One chunk of coarse frames matches too weakly on its own to say which turn a break
-    follows, or where exactly it starts and ends."""
+            path: list[int], starts: np.ndarray, cuts: tuple[int, int, int], gap: int) -> tuple[float, float]:
+    """The break the chain put before chunk ``cuts[1]`` (``cuts[0]``, ``cuts[2]``: the breaks or ends around it;
+    a break before the first chunk or after the last is speech before or after all the text), placed again. Up to
+    AROUND turns on either side are aligned by DTW, on every MFCC frame (``fine``: the rendering's and the
+    recording's under the coarse frames), to the recording around where the chain put them, with the break
+    before each turn among them (or before or after them all, at an end of the text) and over each stretch of
+    at least ``gap`` coarse frames between two pauses; the cheapest wins. One chunk of coarse frames matches
+    too weakly on its own to say which turn a break follows, or where exactly it starts and ends."""
     coarse, p = locate.POOL * engine.MFCC_STEP, locate.POOL
-    turns = [c for c in range(cuts[0], cuts[2]) if begins[c] or c == cuts[0]]
+    count = len(heads)
+    head = [*heads, len(fine[0]) // p]  # query frame where chunk c begins; head[count]: the text's end
+    turns = [c for c in range(cuts[0], cuts[2]) if begins[c] or c == cuts[0]] + ([count] if cuts[2] == count else [])
     k, near = turns.index(cuts[1]), int(NEAR / coarse)
-    lo = max(turns[max(0, k - AROUND)], next(c for c in range(cuts[0], cuts[1]) if heads[cuts[1]] - heads[c] <= near))
-    hi = min(turns[k + AROUND] if k + AROUND < len(turns) else cuts[2],
-             next((c for c in range(cuts[1] + 1, cuts[2]) if heads[c] - heads[cuts[1]] >= near), cuts[2]))
+    lo = max(turns[max(0, k - AROUND)], next(c for c in range(cuts[0], cuts[1] + 1) if head[cuts[1]] - head[c] <= near))
+    hi = min(turns[min(len(turns) - 1, k + AROUND)],
+             next(c for c in range(cuts[2], cuts[1] - 1, -1) if head[c] - head[cuts[1]] <= near))
     slack = int(SLACK / coarse)
-    a, b = max(0, int(starts[lo][path[lo]]) - slack), min(len(times), path[hi - 1] + 1 + slack)  # coarse [a, b)
-    end = heads[hi] if hi < len(heads) else len(fine[0]) // p
-    splits = [c for c in turns if lo < c < hi]  # the turns the break may come before
-    text = match.features(fine[0][heads[lo] * p: end * p], 1)
+    # the recording's coarse frames [a, b); at an end of the text, to that end of the recording
+    a = 0 if lo == 0 else max(0, int(starts[lo][path[lo]]) - slack)
+    b = len(times) if hi == count else min(len(times), path[hi - 1] + 1 + slack)
+    splits = [c for c in turns if lo < c < hi or c == lo == 0 or c == hi == count]  # the turns a break may precede
+    text = match.features(fine[0][head[lo] * p: head[hi] * p], 1)
     audio = match.features(fine[1][a * p: b * p], 1)
     # the text before the break ends, and the text after it starts, this near a and b (at the fastest rate)
     reach = [min(b - a, int(np.ceil(frames * RATES[-1])) + 2 * slack)
-             for frames in (heads[splits[-1]] - heads[lo], end - heads[splits[0]])]
+             for frames in (head[splits[-1]] - head[lo], head[hi] - head[splits[0]])]
     # a frame of text on speech it is not the text of scores about 0 (the median over the window, from every
     # fourth frame): skipping such speech costs nothing
     typical = float(np.median(1.0 - text @ audio[::4].T))
     ahead = _dtw(1.0 - typical - text @ audio[: reach[0] * p].T)
     behind = _dtw((1.0 - typical - text @ audio[-reach[1] * p:].T)[::-1, ::-1])
     n = len(text)
-    ends = np.arange(reach[0])  # the coarse frame a + j1 the text before the break ends with
-    begins_at = b - a - reach[1] + np.arange(reach[1])  # the coarse frame a + j2 the text after it starts with
-    quiet = np.diff(times[a:b]) > 1.5 * coarse  # a pause between two voiced coarse frames
-    last, first = np.append(quiet, True)[ends], np.insert(quiet, 0, True)[begins_at]
+    ends = np.arange(-1, reach[0])  # the coarse frame a + j1 the text before the break ends with (-1: none)
+    begins_at = b - a - reach[1] + np.arange(reach[1] + 1)  # the one a + j2 the text after it starts with (b: none)
+    quiet = np.insert(np.append(np.diff(times[a:b]) > 1.5 * coarse, True), 0, True)  # a pause before frame j + 1
+    last, first = quiet[ends + 1], quiet[begins_at]  # the text may end before / start after a pause
     best = (np.inf, 0, 0)
     for c in splits:
-        split = (heads[c] - heads[lo]) * p
-        total = (ahead[split - 1][(ends + 1) * p - 1][:, None]
-                 + behind[n - split - 1][(b - a - begins_at) * p - 1][None, :])
+        split = (head[c] - head[lo]) * p
+        # text[:split] ending with coarse audio frame j1, text[split:] starting with j2; no text there costs 0
+        before = ahead[split - 1][(ends + 1) * p - 1] if split else np.where(ends < 0, 0.0, np.inf)
+        after = behind[n - split - 1][np.minimum((b - a - begins_at) * p - 1, len(behind[0]) - 1)] if split < n \
+            else np.where(begins_at == b - a, 0.0, np.inf)
+        if split:
+            before[ends < 0] = np.inf
+        if split < n:
+            after[begins_at == b - a] = np.inf
+        total = before[:, None] + after[None, :]
         total[~(last[:, None] & first[None, :] & (begins_at[None, :] - ends[:, None] > gap))] = np.inf
         j1, j2 = np.unravel_index(int(np.argmin(total)), total.shape)
         if total[j1, j2] < best[0]:
-            best = (float(total[j1, j2]), int(j1), int(begins_at[j2]))
+            best = (float(total[j1, j2]), int(ends[j1]), int(begins_at[j2]))
     if not np.isfinite(best[0]):  # no two pauses far enough apart: where the chain put it
-        return float(times[path[cuts[1] - 1]] + coarse), float(times[starts[cuts[1]][path[cuts[1]]]])
+        return (float(times[path[cuts[1] - 1]] + coarse) if cuts[1] else float(times[0]),
+                float(times[starts[cuts[1]][path[cuts[1]]]]) if cuts[1] < count else float(times[-1] + coarse))
     _cost, j1, j2 = best
     return float(times[a + j1 + 1]), float(times[a + j2 - 1] + coarse)
 
