@@ -102,11 +102,11 @@ def _fill_gaps(segments: list[Segment], duration: float) -> list[Segment]:
 
 def _with_nonspeech(segments: list[Segment], found: speech.SpeechProfile,
                     holes: Sequence[tuple[float, float]] = ()) -> list[Segment]:
-    """Insert music and silence segments where no cue already covers them, and the speech the transcript does not
-    have (``holes``), by time."""
-    cues = [(s.start, s.end) for s in segments if s.kind == "cue"]
+    """Insert the speech the transcript does not have (``holes``), and music and silence segments where neither a
+    cue nor such speech already covers them, by time."""
+    covers = [*((s.start, s.end) for s in segments if s.kind == "cue"), *holes]
     found_kinds = [(start, end, kind) for start, end, kind in speech.nonspeech(found)
-                   if sum(max(0.0, min(end, b) - max(start, a)) for a, b in cues) < 0.5 * (end - start)]
+                   if sum(max(0.0, min(end, b) - max(start, a)) for a, b in covers) < 0.5 * (end - start)]
     extra: list[Segment] = []
     for start, end, kind in sorted([*found_kinds, *((a, b, "untranscribed") for a, b in holes)]):
         n = sum(1 for e in extra if e.kind == kind) + 1
@@ -159,13 +159,14 @@ def _where(
     holds more (a story inside a newscast)."""
     flat = [s for t in texts for s in t]
     holes = [] if windows.is_long(recorded) else untranscribed.find(wav, texts, recorded, rendering, mfcc)
-    around = locate.locate(wav, flat, recorded, rendering, mfcc)  # an ad can make a show look like a story, so
+    around = locate.locate(wav, flat, recorded, rendering, mfcc)
     if not holes:
         return [], recorded, around
+    # An ad can make a show look like a story (`around`). The breaks stand when the text fills the rest of the
+    # recording and they lie (mostly) inside any story found. Else the text is a story with other speech around
+    # it, and the chain may have put a turn on that speech and jumped (cut_lines.py --turns, case snug), or part
+    # of the text on a repeat of it (case story: 94 s of the story).
     found = recorded.without(holes)
-    # ...the breaks stand when the text fills the rest and lie (mostly) inside any story found; else the text is a
-    # story with other speech around it, and the chain may have put a turn or two on that speech and jumped
-    # (cut_lines.py --turns, case snug), or part of the text on a repeat of it (case story: 94 s of the story)
     if locate.locate(wav, flat, found, rendering, mfcc) is None and (
             around is None or all(2 * (min(b, around.end) - max(a, around.start)) >= b - a for a, b in holes)):
         return holes, found, None
