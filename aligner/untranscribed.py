@@ -143,13 +143,12 @@ def _chain(z: np.ndarray, expected: np.ndarray, begins: np.ndarray, gap: int,
 
 def _refine(fine: tuple[np.ndarray, np.ndarray], times: np.ndarray, heads: list[int], begins: np.ndarray,
             path: list[int], starts: np.ndarray, cuts: tuple[int, int, int], gap: int) -> tuple[float, float]:
-    """The break the chain put before chunk ``cuts[1]`` (``cuts[0]``, ``cuts[2]``: the breaks or ends around it;
-    a break before the first chunk or after the last is speech before or after all the text), placed again. Up to
-    AROUND turns on either side are aligned by DTW, on every MFCC frame (``fine``: the rendering's and the
-    recording's under the coarse frames), to the recording around where the chain put them, with the break
-    before each turn among them (or before or after them all, at an end of the text) and over each stretch of
-    at least ``gap`` coarse frames between two pauses; the cheapest wins. One chunk of coarse frames matches
-    too weakly on its own to say which turn a break follows, or where exactly it starts and ends."""
+    """The break the chain put before chunk ``cuts[1]`` (``cuts[0]``, ``cuts[2]``: the breaks or ends around it),
+    placed again. Up to AROUND turns on either side are aligned by DTW, on every MFCC frame (``fine``: the
+    rendering's and the recording's under the coarse frames), to the recording around where the chain put them,
+    with the break before each turn among them (or before or after them all, at an end of the text) and over
+    each stretch of at least ``gap`` coarse frames between two pauses; the cheapest wins. One chunk of coarse
+    frames matches too weakly on its own to say which turn a break follows, or where it starts and ends."""
     coarse, p = locate.POOL * engine.MFCC_STEP, locate.POOL
     count = len(heads)
     head = [*heads, len(fine[0]) // p]  # query frame where chunk c begins; head[count]: the text's end
@@ -178,25 +177,22 @@ def _refine(fine: tuple[np.ndarray, np.ndarray], times: np.ndarray, heads: list[
     begins_at = b - a - reach[1] + np.arange(reach[1] + 1)  # the one a + j2 the text after it starts with (b: none)
     quiet = np.insert(np.append(np.diff(times[a:b]) > 1.5 * coarse, True), 0, True)  # a pause before frame j + 1
     last, first = quiet[ends + 1], quiet[begins_at]  # the text may end before / start after a pause
+    none_before, none_after = ends < 0, begins_at == b - a
     best = (np.inf, 0, 0)
     for c in splits:
         split = (head[c] - head[lo]) * p
         # text[:split] ending with coarse audio frame j1, text[split:] starting with j2; no text there costs 0
-        before = ahead[split - 1][(ends + 1) * p - 1] if split else np.where(ends < 0, 0.0, np.inf)
-        after = behind[n - split - 1][np.minimum((b - a - begins_at) * p - 1, len(behind[0]) - 1)] if split < n \
-            else np.where(begins_at == b - a, 0.0, np.inf)
-        if split:
-            before[ends < 0] = np.inf
-        if split < n:
-            after[begins_at == b - a] = np.inf
+        before = np.where(none_before, np.inf, ahead[split - 1][(ends + 1) * p - 1]) if split \
+            else np.where(none_before, 0.0, np.inf)
+        after = np.where(none_after, np.inf, behind[n - split - 1][(b - a - begins_at) * p - 1]) if split < n \
+            else np.where(none_after, 0.0, np.inf)
         total = before[:, None] + after[None, :]
         total[~(last[:, None] & first[None, :] & (begins_at[None, :] - ends[:, None] > gap))] = np.inf
         j1, j2 = np.unravel_index(int(np.argmin(total)), total.shape)
         if total[j1, j2] < best[0]:
             best = (float(total[j1, j2]), int(ends[j1]), int(begins_at[j2]))
     if not np.isfinite(best[0]):  # no two pauses far enough apart: where the chain put it
-        return (float(times[path[cuts[1] - 1]] + coarse) if cuts[1] else float(times[0]),
-                float(times[starts[cuts[1]][path[cuts[1]]]]) if cuts[1] < count else float(times[-1] + coarse))
+        return float(times[path[cuts[1] - 1]] + coarse), float(times[starts[cuts[1]][path[cuts[1]]]])
     _cost, j1, j2 = best
     return float(times[a + j1 + 1]), float(times[a + j2 - 1] + coarse)
 
