@@ -6,7 +6,9 @@ Here the text is cut into chunks of at most :data:`locate.CHUNK` s of eSpeak, ne
 on its own through the recording as the story locator does; then the chunks are chained in order at one speaking
 rate, give or take :data:`TOL` a chunk. Where a turn begins, the chain may jump over :data:`GAP` s or more of
 voiced audio, at a cost of :data:`JUMP`. Each jump is then placed again, turn and pauses, by a finer DTW of the
-turns around it (:func:`_refine`); the audio between is speech the text does not cover.
+turns around it (:func:`_refine`); the audio between is speech the text does not cover. Speech the chain leaves
+before the first turn or after the last is such speech when the turns next to it fit better without it
+(:func:`_outside`).
 """
 
 from __future__ import annotations
@@ -66,17 +68,16 @@ def find(
     # recording but ends before its end (or the other way round) may be a show whose last turns, after a break,
     # were put on the break: then the audio left at that end costs a jump.
     open_ends = (path[0] - sizes[0] * RATES[0] >= gap, len(ref) - 1 - path[-1] >= gap)
+    free = path
     if open_ends[0] != open_ends[1]:
         _total, path, jumps = min((_chain(z, e, turn_starts, gap, open_ends) for e in expected), key=lambda c: c[0])
-    # Speech left before the first turn or after the last even so is not taken for a break there: in a show whose
-    # first turn lies under a music bed, with two invented turns in its text, that took the first turn (2 of 4
-    # seeds of bench/cut_lines.py --turns --suite heldout, case h-bed). A break placed again may still come out
-    # before or after all the text, as an ad before the first turn made the chain jump after it.
     breaks = (np.flatnonzero(jumps) + 1).tolist()
     cuts = [0, *breaks, len(heads)]
     fine = (tts[_fine(kept)], recording[_fine(np.round(times / step).astype(int))])
     holes = [_refine(fine, times, heads, turn_starts, path, starts, (cuts[i], at, cuts[i + 2]), gap)
              for i, at in enumerate(breaks)]
+    if open_ends[0] != open_ends[1]:  # and the speech at that end: an ad before the first turn, or after the last?
+        holes += _outside(fine, times, heads, turn_starts, free, starts, open_ends[0], gap)
     merged: list[tuple[float, float]] = []  # two breaks placed again may come out as one
     for a, b in sorted(holes):
         if merged and a <= merged[-1][1]:
@@ -195,6 +196,41 @@ def _refine(fine: tuple[np.ndarray, np.ndarray], times: np.ndarray, heads: list[
         return float(times[path[cuts[1] - 1]] + coarse), float(times[starts[cuts[1]][path[cuts[1]]]])
     _cost, j1, j2 = best
     return float(times[a + j1 + 1]), float(times[a + j2 - 1] + coarse)
+
+
+def _outside(fine: tuple[np.ndarray, np.ndarray], times: np.ndarray, heads: list[int], begins: np.ndarray,
+             path: list[int], starts: np.ndarray, before: bool, gap: int) -> list[tuple[float, float]]:
+    """Speech before the first turn (``before``) or after the last that the text does not have: the first (last)
+    AROUND turns are aligned by DTW, as in :func:`_refine`, to the recording from its start (to its end), and
+    to it from (up to) each pause at least ``gap`` coarse frames in; the break stands when that fits better."""
+    coarse, p, count = locate.POOL * engine.MFCC_STEP, locate.POOL, len(heads)
+    head = [*heads, len(fine[0]) // p]
+    turns = [c for c in range(count) if begins[c]] + [count]
+    near, slack = int(NEAR / coarse), int(SLACK / coarse)
+    if before:
+        lo, hi = 0, min(turns[min(len(turns) - 1, AROUND)], max(c for c in range(1, count + 1) if head[c] <= near))
+        a, b = 0, min(len(times), path[hi - 1] + 1 + slack)
+    else:
+        lo = max(turns[max(0, len(turns) - 1 - AROUND)], min(c for c in range(count) if head[count] - head[c] <= near))
+        hi, a, b = count, max(0, int(starts[lo][path[lo]]) - slack), len(times)
+    text = match.features(fine[0][head[lo] * p: head[hi] * p], 1)
+    audio = match.features(fine[1][a * p: b * p], 1)
+    cost = 1.0 - float(np.median(1.0 - text @ audio[::4].T)) - text @ audio.T
+    if before:  # time runs backwards: the text's start is anchored, its end free
+        cost = cost[::-1, ::-1]
+    fits = _dtw(cost)[-1][p - 1::p]  # all the text, up to each coarse frame from the anchored end
+    pauses = np.insert(np.diff(times[a:b]) > 1.5 * coarse, 0, True)  # a pause before each coarse frame
+    # fits[j]: the text starting at frame b - a - 1 - j after a pause (before), or ending at frame j before one
+    pauses = pauses[::-1] if before else np.append(pauses[1:], True)
+    whole = fits[-1]  # over all the audio: no break
+    skip = np.arange(len(fits))
+    allowed = pauses & (len(fits) - 1 - skip >= gap)
+    if not allowed.any() or fits[allowed].min() >= whole:
+        return []
+    j = int(skip[allowed][np.argmin(fits[allowed])])
+    if before:  # the text starts at coarse frame a + (b - a - 1 - j)
+        return [(float(times[a]), float(times[b - 1 - j - 1] + coarse))]
+    return [(float(times[a + j + 1]), float(times[b - 1] + coarse))]
 
 
 def _fine(coarse: np.ndarray) -> np.ndarray:

@@ -77,3 +77,12 @@ def test_the_chain_jumps_only_where_a_turn_begins() -> None:
     assert path == [40, 60, 80, 200, 220, 240] and jumps.tolist() == [False, False, True, False, False]
     _cost, path, jumps = untranscribed._chain(z, expected, np.array([True] + [False] * 5), gap=50)
     assert not jumps.any()
+
+
+def test_an_ad_before_the_first_turn_is_found(tmp_path: Path) -> None:
+    # a pre-roll: the chain starts after it, with nothing to jump from
+    wav = tmp_path / "show.wav"
+    ad = synth.speak(AD, "en-us+f3")
+    truth = synth.build(TURNS, wav, before={0: ad})
+    [(start, end)] = _holes(wav, tmp_path)
+    assert start < 1.0 and truth[0].start - 1.0 < end <= truth[0].start
