@@ -43,7 +43,8 @@ def find(
     rendering: engine.Rendering, mfcc: Callable[[], np.ndarray] | None = None,
 ) -> list[tuple[float, float]]:
     """Stretches of the recording, in seconds, that hold speech none of ``turns`` (each turn's texts, synthesised
-    in order as ``rendering``) covers and that lie between two of them.
+    in order as ``rendering``) covers: between two of them, or before the first or after the last of a text that
+    reaches the other end of the recording.
 
     :param mfcc: gives the recording's MFCCs (default: :func:`engine.mfcc` of ``wav_path``).
     """
