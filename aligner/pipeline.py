@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -232,8 +233,7 @@ def align_wav(
     span = (located.start, located.end) if located else None
     flat, mfcc = windows.align_sentences(wav, found, texts, options, span,
                                          progress=lambda f: progress("align", 0.8 * f), rendering=rendering)
-    ends = np.cumsum([len(t) for t in texts])
-    per_turn = [flat[e - len(t):e] for t, e in zip(texts, ends, strict=True)]
+    per_turn = [flat[a:b] for a, b in itertools.pairwise(windows.first_lines(texts))]
     progress("align", 0.8)
     # the transcript is checked first: text that is not what the recording says would send every turn and line
     # to the unaired tests (5x the time on a 45-minute show), to be flagged as a mismatch all the same

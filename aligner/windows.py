@@ -130,7 +130,7 @@ def align_sentences(
             first = stop
         jobs = []
         fine = replace(options, dtw_margin=FINE_MARGIN)
-        starts = [0, *itertools.accumulate(len(t) for t in turns)]  # each turn's first sentence
+        starts = first_lines(turns)
         for k, (first, stop) in enumerate(bounds):
             a, z = max(0, first - CONTEXT), min(len(turns), stop + CONTEXT)
             left = lo if a == 0 else max(lo, coarse[a][0] - MARGIN)
@@ -189,13 +189,19 @@ def coarse_options(options: engine.EngineOptions) -> engine.EngineOptions:
     return replace(options, frame_step=COARSE_STEP, dtw_margin=COARSE_MARGIN)
 
 
+def first_lines(turns: Sequence[Sequence[str]]) -> list[int]:
+    """Where each turn's first line is among all the lines of ``turns`` in order (a rendering's texts), and, last,
+    how many lines there are."""
+    return [0, *itertools.accumulate(len(t) for t in turns)]
+
+
 def align_lines(
     wav_path: Path, found: SpeechProfile, rendering: engine.Rendering, turns: Sequence[Sequence[str]],
     lines: Sequence[tuple[int, int]], options: engine.EngineOptions, span: tuple[float, float],
 ) -> list[tuple[float, float]]:
     """:func:`align_span` of the ``lines`` ``(turn, line)`` of ``turns`` (each turn's lines, all of them synthesised
     as ``rendering``), spoken from an excerpt of the rendering instead of by eSpeak again."""
-    first = [0, *itertools.accumulate(len(t) for t in turns)]  # each turn's first line in the rendering
+    first = first_lines(turns)
     with tempfile.TemporaryDirectory(prefix="seekline-lines-") as tmp:
         spoken = excerpt(rendering, [first[i] + j for i, j in lines], Path(tmp) / "tts.wav")
         return align_span(wav_path, found, [turns[i][j] for i, j in lines], options, span, spoken)
