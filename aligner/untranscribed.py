@@ -164,20 +164,15 @@ def _refine(fine: tuple[np.ndarray, np.ndarray], times: np.ndarray, heads: list[
     a = 0 if lo == 0 else max(0, int(starts[lo][path[lo]]) - slack)
     b = len(times) if hi == count else min(len(times), path[hi - 1] + 1 + slack)
     splits = [c for c in turns if lo < c < hi or c == lo == 0 or c == hi == count]  # the turns a break may precede
-    text = match.features(fine[0][head[lo] * p: head[hi] * p], 1)
-    audio = match.features(fine[1][a * p: b * p], 1)
+    text, audio, typical, quiet = _window(fine, times, (head[lo], head[hi]), (a, b))
     # the text before the break ends, and the text after it starts, this near a and b (at the fastest rate)
     reach = [min(b - a, int(np.ceil(frames * RATES[-1])) + 2 * slack)
              for frames in (head[splits[-1]] - head[lo], head[hi] - head[splits[0]])]
-    # a frame of text on speech it is not the text of scores about 0 (the median over the window, from every
-    # fourth frame): skipping such speech costs nothing
-    typical = float(np.median(1.0 - text @ audio[::4].T))
     ahead = _dtw(1.0 - typical - text @ audio[: reach[0] * p].T)
     behind = _dtw((1.0 - typical - text @ audio[-reach[1] * p:].T)[::-1, ::-1])
     n = len(text)
     ends = np.arange(-1, reach[0])  # the coarse frame a + j1 the text before the break ends with (-1: none)
     begins_at = b - a - reach[1] + np.arange(reach[1] + 1)  # the one a + j2 the text after it starts with (b: none)
-    quiet = np.insert(np.append(np.diff(times[a:b]) > 1.5 * coarse, True), 0, True)  # a pause before frame j + 1
     last, first = quiet[ends + 1], quiet[begins_at]  # the text may end before / start after a pause
     none_before, none_after = ends < 0, begins_at == b - a
     best = (np.inf, 0, 0)
@@ -214,15 +209,13 @@ def _outside(fine: tuple[np.ndarray, np.ndarray], times: np.ndarray, heads: list
     else:
         lo = max(turns[max(0, len(turns) - 1 - AROUND)], min(c for c in range(count) if head[count] - head[c] <= near))
         hi, a, b = count, max(0, int(starts[lo][path[lo]]) - slack), len(times)
-    text = match.features(fine[0][head[lo] * p: head[hi] * p], 1)
-    audio = match.features(fine[1][a * p: b * p], 1)
-    cost = 1.0 - float(np.median(1.0 - text @ audio[::4].T)) - text @ audio.T
+    text, audio, typical, quiet = _window(fine, times, (head[lo], head[hi]), (a, b))
+    cost = 1.0 - typical - text @ audio.T
     if before:  # time runs backwards: the text's start is anchored, its end free
         cost = cost[::-1, ::-1]
     fits = _dtw(cost)[-1][p - 1::p]  # all the text, up to each coarse frame from the anchored end
-    pauses = np.insert(np.diff(times[a:b]) > 1.5 * coarse, 0, True)  # a pause before each coarse frame
     # fits[j]: the text starting at frame b - a - 1 - j after a pause (before), or ending at frame j before one
-    pauses = pauses[::-1] if before else np.append(pauses[1:], True)
+    pauses = quiet[:-1][::-1] if before else quiet[1:]
     whole = fits[-1]  # over all the audio: no break
     skip = np.arange(len(fits))
     allowed = pauses & (len(fits) - 1 - skip >= gap)
@@ -232,6 +225,20 @@ def _outside(fine: tuple[np.ndarray, np.ndarray], times: np.ndarray, heads: list
     if before:  # the text starts at coarse frame a + (b - a - 1 - j)
         return [(float(times[a]), float(times[b - 1 - j - 1] + coarse))]
     return [(float(times[a + j + 1]), float(times[b - 1] + coarse))]
+
+
+def _window(fine: tuple[np.ndarray, np.ndarray], times: np.ndarray, text_frames: tuple[int, int],
+            audio_frames: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """The rendering's features on every MFCC frame under its coarse frames ``text_frames`` ``[q0, q1)``, and the
+    recording's under ``audio_frames`` ``[a, b)``; the median cost of a text frame on an audio frame, from every
+    fourth audio frame (a frame of text on speech it is not the text of scores about that, so a DTW that subtracts
+    it skips such speech for nothing); and where the recording pauses: ``quiet[j]`` for a pause before coarse frame
+    ``a + j`` (``quiet[0]`` and ``quiet[b - a]``, the window's edges, count as pauses)."""
+    (q0, q1), (a, b), p = text_frames, audio_frames, locate.POOL
+    text, audio = match.features(fine[0][q0 * p: q1 * p], 1), match.features(fine[1][a * p: b * p], 1)
+    typical = float(np.median(1.0 - text @ audio[::4].T))
+    quiet = np.insert(np.append(np.diff(times[a:b]) > 1.5 * p * engine.MFCC_STEP, True), 0, True)
+    return text, audio, typical, quiet
 
 
 def _fine(coarse: np.ndarray) -> np.ndarray:
