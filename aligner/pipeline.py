@@ -24,6 +24,7 @@ Progress = Callable[[str, float], None]
 # Even fast newsreaders stay under ~20 characters a second; more than this cannot all have been spoken.
 MAX_CHARS_PER_SECOND = 40.0
 WORDS_SHARE = 0.5  # at word level, the share of the "align" stage spent before the words
+DOUBT_BELOW = 0.7  # in a long recording, breaks are looked for around turns with less confidence than this
 
 
 def _no_progress(stage: str, fraction: float) -> None:
@@ -174,6 +175,31 @@ def _where(
     return [], recorded, around
 
 
+def _breaks_near(
+    wav: Path, found: speech.SpeechProfile, texts: list[list[str]], per_turn: list[list[tuple[float, float]]],
+    doubtful: Sequence[int], rendering: engine.Rendering, span: tuple[float, float], mfcc: np.ndarray,
+) -> list[tuple[float, float]]:
+    """The speech the text does not have near the ``doubtful`` turns of a long recording aligned in windows
+    (``per_turn``: each turn's sentence times): looked for between the turns around each run of them. An ad the
+    windows absorbed leaves turns near it in doubt; searched all through, an hour would take 14 s."""
+    runs: list[list[int]] = []  # turns within AROUND of a doubtful one, [first, stop), a window long at most
+    for k in doubtful:
+        a, z = max(0, k - untranscribed.AROUND), min(len(texts), k + untranscribed.AROUND + 1)
+        if runs and a <= runs[-1][1] and per_turn[z - 1][-1][1] - per_turn[runs[-1][0]][0][0] <= windows.WINDOW_SECONDS:
+            runs[-1][1] = z
+        else:
+            runs.append([a, z])
+    first = windows.first_lines(texts)
+    holes: list[tuple[float, float]] = []
+    with tempfile.TemporaryDirectory(prefix="seekline-breaks-") as tmp:
+        for a, z in runs:
+            lo = per_turn[a - 1][-1][1] if a else span[0]
+            hi = per_turn[z][0][0] if z < len(texts) else span[1]
+            part = windows.excerpt(rendering, range(first[a], first[z]), Path(tmp) / f"tts-{a}.wav")
+            holes += untranscribed.find(wav, texts[a:z], found, part, lambda: mfcc, (lo, hi), (a > 0, z < len(texts)))
+    return untranscribed.merge(holes)
+
+
 def _speech(transcript: Transcript) -> list[list[str]]:
     """What is spoken of each speakable turn: its speakable sentences' TTS texts."""
     return [[s.speech for s in t.sentences if s.speakable] for t in transcript.turns if t.speakable]
@@ -234,6 +260,15 @@ def align_wav(
     flat, mfcc = windows.align_sentences(wav, found, texts, options, span,
                                          progress=lambda f: progress("align", 0.8 * f), rendering=rendering)
     per_turn = [flat[a:b] for a, b in itertools.pairwise(windows.first_lines(texts))]
+    if mfcc is not None:  # aligned in windows, with no search for breaks: look near the turns in doubt
+        judged = quality.assess(_build(transcript, dict(zip((t.id for t in spoken), per_turn, strict=True))), found)
+        confidence = {s.id: s.confidence or 0.0 for s in judged if s.kind == "turn"}
+        doubtful = [k for k, t in enumerate(spoken) if confidence.get(t.id, 0.0) < DOUBT_BELOW]
+        holes = _breaks_near(wav, found, texts, per_turn, doubtful, rendering, span or (0.0, found.duration), mfcc)
+        if holes:  # aligned again, with them left out as music is: the windows' bounds moved with them
+            found = found.without(holes)
+            flat, _ = windows.align_sentences(wav, found, texts, options, span, rendering=rendering)
+            per_turn = [flat[a:b] for a, b in itertools.pairwise(windows.first_lines(texts))]
     progress("align", 0.8)
     # the transcript is checked first: text that is not what the recording says would send every turn and line
     # to the unaired tests (5x the time on a 45-minute show), to be flagged as a mismatch all the same

@@ -41,12 +41,15 @@ SLACK = 5.0  # ...with this many seconds of voiced audio beyond where the chain 
 def find(
     wav_path: str | os.PathLike[str], turns: Sequence[Sequence[str]], found: speech.SpeechProfile,
     rendering: engine.Rendering, mfcc: Callable[[], np.ndarray] | None = None,
+    span: tuple[float, float] | None = None, closed: tuple[bool, bool] = (False, False),
 ) -> list[tuple[float, float]]:
-    """Stretches of the recording, in seconds, that hold speech none of ``turns`` (each turn's texts, synthesised
-    in order as ``rendering``) covers: between two of them, or before the first or after the last of a text that
-    reaches the other end of the recording.
+    """Stretches of the recording (of ``span`` of it, if given), in seconds, that hold speech none of ``turns``
+    (each turn's texts, synthesised in order as ``rendering``) covers: between two of them, or before the first
+    or after the last of a text that reaches the other end of the recording (of the span).
 
     :param mfcc: gives the recording's MFCCs (default: :func:`engine.mfcc` of ``wav_path``).
+    :param closed: whether the text starts at the start of the span, and ends at its end (the turns next to it
+        are aligned there): then no break is put before or after all of it.
     """
     taken = rendering.mfcc(engine.MFCC_STEP)
     tts = engine.mfcc(rendering.wav) if taken is None else taken
@@ -54,6 +57,9 @@ def find(
     query, kept = locate.tts_features(tts)
     times, ref = locate.recording_features(recording, found)
     step = locate.POOL * engine.MFCC_STEP
+    if span is not None:
+        inside = (times >= span[0]) & (times + step <= span[1])
+        times, ref = times[inside], ref[inside]
     spans = rendering.joined([len(t) for t in turns]).spans
     firsts = np.searchsorted(kept * step, [start for start, _end in spans])  # each turn's first query frame
     heads, turn_starts = _chunks(firsts, len(query), int(locate.CHUNK / step), int(MIN_TURN / step))
@@ -64,28 +70,35 @@ def find(
     sizes = np.diff([*heads, len(query)])
     gap = int(GAP / step)
     expected = [sizes * rate for rate in RATES]
-    _total, path, jumps = min((_chain(z, e, turn_starts, gap) for e in expected), key=lambda c: c[0])
+    _total, path, jumps = min((_chain(z, e, turn_starts, gap, closed) for e in expected), key=lambda c: c[0])
     # A story inside a longer recording has other speech on both sides. Text that starts at the start of the
     # recording but ends before its end (or the other way round) may be a show whose last turns, after a break,
     # were put on the break: then the audio left at that end costs a jump.
-    open_ends = (path[0] - sizes[0] * RATES[0] >= gap, len(ref) - 1 - path[-1] >= gap)
+    left = (path[0] - sizes[0] * RATES[0] >= gap, len(ref) - 1 - path[-1] >= gap)
+    open_ends = (left[0] and not closed[0], left[1] and not closed[1])
     free = path
     if open_ends[0] != open_ends[1]:
-        _total, path, jumps = min((_chain(z, e, turn_starts, gap, open_ends) for e in expected), key=lambda c: c[0])
+        shut = (closed[0] or open_ends[0], closed[1] or open_ends[1])
+        _total, path, jumps = min((_chain(z, e, turn_starts, gap, shut) for e in expected), key=lambda c: c[0])
     breaks = (np.flatnonzero(jumps) + 1).tolist()
     cuts = [0, *breaks, len(heads)]
     fine = (tts[_fine(kept)], recording[_fine(np.round(times / step).astype(int))])
-    holes = [_refine(fine, times, heads, turn_starts, path, starts, (cuts[i], at, cuts[i + 2]), gap)
+    holes = [_refine(fine, times, heads, turn_starts, path, starts, (cuts[i], at, cuts[i + 2]), gap, closed)
              for i, at in enumerate(breaks)]
     if open_ends[0] != open_ends[1]:  # and the speech at that end: an ad before the first turn, or after the last?
         holes += _outside(fine, times, heads, turn_starts, free, starts, open_ends[0], gap)
-    merged: list[tuple[float, float]] = []  # two breaks placed again may come out as one
-    for a, b in sorted(holes):
+    return [(round(a, 3), round(b, 3)) for a, b in merge(holes) if b - a >= GAP]
+
+
+def merge(spans: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """``spans`` in order, those that overlap made one (two breaks placed again may come out as one)."""
+    merged: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
         if merged and a <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
         else:
             merged.append((a, b))
-    return [(round(a, 3), round(b, 3)) for a, b in merged if b - a >= GAP]
+    return merged
 
 
 def _chunks(firsts: np.ndarray, n: int, size: int, min_turn: int) -> tuple[list[int], np.ndarray]:
@@ -144,13 +157,15 @@ def _chain(z: np.ndarray, expected: np.ndarray, begins: np.ndarray, gap: int,
 
 
 def _refine(fine: tuple[np.ndarray, np.ndarray], times: np.ndarray, heads: list[int], begins: np.ndarray,
-            path: list[int], starts: np.ndarray, cuts: tuple[int, int, int], gap: int) -> tuple[float, float]:
+            path: list[int], starts: np.ndarray, cuts: tuple[int, int, int], gap: int,
+            closed: tuple[bool, bool]) -> tuple[float, float]:
     """The break the chain put before chunk ``cuts[1]`` (``cuts[0]``, ``cuts[2]``: the breaks or ends around it),
     placed again. Up to AROUND turns on either side are aligned by DTW, on every MFCC frame (``fine``: the
     rendering's and the recording's under the coarse frames), to the recording around where the chain put them,
-    with the break before each turn among them (or before or after them all, at an end of the text) and over
-    each stretch of at least ``gap`` coarse frames between two pauses; the cheapest wins. One chunk of coarse
-    frames matches too weakly on its own to say which turn a break follows, or where it starts and ends."""
+    with the break before each turn among them (or before or after them all, at an end of the text that is not
+    ``closed``) and over each stretch of at least ``gap`` coarse frames between two pauses; the cheapest wins. One
+    chunk of coarse frames matches too weakly on its own to say which turn a break follows, or where it starts and
+    ends."""
     coarse, p = locate.POOL * engine.MFCC_STEP, locate.POOL
     count = len(heads)
     head = [*heads, len(fine[0]) // p]  # query frame where chunk c begins; head[count]: the text's end
@@ -163,7 +178,8 @@ def _refine(fine: tuple[np.ndarray, np.ndarray], times: np.ndarray, heads: list[
     # the recording's coarse frames [a, b); at an end of the text, to that end of the recording
     a = 0 if lo == 0 else max(0, int(starts[lo][path[lo]]) - slack)
     b = len(times) if hi == count else min(len(times), path[hi - 1] + 1 + slack)
-    splits = [c for c in turns if lo < c < hi or c == lo == 0 or c == hi == count]  # the turns a break may precede
+    # the turns a break may precede (or the text's end, at an end that is not ``closed``)
+    splits = [c for c in turns if lo < c < hi or c == lo == 0 and not closed[0] or c == hi == count and not closed[1]]
     text, audio, typical, quiet = _window(fine, times, (head[lo], head[hi]), (a, b))
     # the text before the break ends, and the text after it starts, this near a and b (at the fastest rate)
     reach = [min(b - a, int(np.ceil(frames * RATES[-1])) + 2 * slack)

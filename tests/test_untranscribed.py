@@ -9,7 +9,7 @@ import pytest
 import synth
 from test_pipeline import transcript_of
 
-from aligner import engine, speech, untranscribed
+from aligner import engine, speech, untranscribed, windows
 from aligner.pipeline import align
 
 TURNS = [
@@ -86,3 +86,39 @@ def test_an_ad_before_the_first_turn_is_found(tmp_path: Path) -> None:
     truth = synth.build(TURNS, wav, before={0: ad})
     [(start, end)] = _holes(wav, tmp_path)
     assert start < 1.0 and truth[0].start - 1.0 < end <= truth[0].start
+
+
+def test_an_ad_is_found_inside_a_span_whose_ends_are_aligned(show, tmp_path: Path) -> None:
+    # as a long recording's turns in doubt are searched: between the turns aligned around them
+    wav, truth, (ad_start, ad_end) = show
+    texts = [[text] for _speaker, _voice, text in TURNS[1:5]]
+    rendering = engine.render([t for turn in texts for t in turn], tmp_path / "tts.wav")
+    span = (truth[0].end, truth[5].start)
+    [(start, end)] = untranscribed.find(wav, texts, speech.profile(wav), rendering, span=span, closed=(True, True))
+    assert truth[BREAK - 1].end <= start < ad_start + 1.0
+    assert ad_end - 1.0 < end <= truth[BREAK].start
+
+
+MORE = [
+    ("ann", "en-us", "In other news, the city council approved the new bridge after a long debate on Monday night."),
+    ("bob", "en-gb+m3", "Construction starts in the spring. The mayor says it will take two years to finish."),
+    ("ann", "en-us", "Traffic on the old bridge will be limited to buses and bicycles while the work goes on."),
+    ("bob", "en-gb+m3", "Local shops worry about losing customers. One baker said she may close for the summer."),
+    ("ann", "en-us", "The council also voted to keep the public library open on Sundays through the winter."),
+    ("bob", "en-gb+m3", "That is all for this hour. Stay with us for the weather and the traffic after the news."),
+]
+
+
+def test_a_long_recording_finds_an_ad_near_the_turns_it_put_in_doubt(tmp_path: Path, monkeypatch) -> None:
+    # aligned in windows (as if it were long), with no search all through: the ad leaves turns near it in doubt
+    monkeypatch.setattr(windows, "LONG_SECONDS", 30.0)
+    wav = tmp_path / "show.wav"
+    ad = synth.speak(AD, "en-us+f3")
+    truth = synth.build(TURNS + MORE, wav, before={BREAK: ad})
+    sm = align(wav, transcript_of(TURNS + MORE))
+    turns = [s for s in sm.segments if s.kind == "turn"]
+    assert [round(s.start - t.start, 1) for s, t in zip(turns, truth, strict=True) if abs(s.start - t.start) > 0.5] \
+        == []
+    [gap] = [s for s in sm.segments if s.kind == "untranscribed"]
+    ad_end = truth[BREAK].start - 0.6
+    assert gap.start < ad_end - len(ad) / synth.SR + 1.0 and gap.end > ad_end - 1.0
