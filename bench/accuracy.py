@@ -111,11 +111,21 @@ def report(results: list[dict[str, Any]], overall: scoring.Score, by_truth: dict
         f = s.flags
         if f.lines_cut or n == "OVERALL":
             lines.append(f"{n:<12}{f.lines_cut:>7}{f.lines_cut_marked:>8}{f.lines_aired:>8}{f.lines_aired_marked:>8}")
+    head = f"{'breaks':<12}{'ads':>7}{'found':>8}{'false':>8}"
+    lines += ["", head, "-" * len(head)]
+    for r in results:
+        b = r.get("breaks")
+        if b and (b["ads"] or b["false"]):
+            lines.append(f"{r['case']:<12}{b['ads']:>7}{b['found']:>8}{b['false']:>8}")
+    total = {k: sum(r.get("breaks", {}).get(k, 0) for r in results) for k in ("ads", "found", "false")}
+    lines.append(f"{'OVERALL':<12}{total['ads']:>7}{total['found']:>8}{total['false']:>8}")
     doubt = ", ".join(sorted(scoring.DOUBT_FLAGS))
     lines += ["", "Errors are aligner minus truth (speech_start/speech_end): + is late.",
               f"'flagged' = carries one of: {doubt}.",
               "'wrong' = never aired or >1 s off; 'placed' = never-aired turns given a non-zero span;",
               "lines: 'cut' = invented lines in aired turns, 'aired' = the other sentences, 'not_in' = so marked;",
+              "breaks: 'ads' = speech the transcript does not have, 'found' = at least half covered by an",
+              "'untranscribed' segment, 'false' = such segments mostly outside every ad;",
               "'miss' = no time given. Sentences: utterances that share a parsed sentence are not scored."]
     return "\n".join(lines)
 
@@ -128,7 +138,7 @@ def run_case(built: suite.Built, align: Aligner, out: Path) -> tuple[dict[str, A
     pairs = scoring.match_turns(syncmap, built.truth)
     sc = scoring.score_pairs(pairs, len(scoring.turn_segments(syncmap)))
     return dict(case=built.case.name, about=built.case.about, duration=built.duration, align_s=align_s,
-                score=sc), pairs
+                score=sc, breaks=scoring.breaks(syncmap, built.truth)), pairs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--suite", choices=sorted(suite.SUITES), default="dev",
                     help="dev: the suite the aligner is tuned on; heldout: other speakers and seeds")
     ap.add_argument("--cases", default="", help="comma list of cases (default: all but the long one)")
-    ap.add_argument("--long", action="store_true", help="also run the 45-minute show")
+    ap.add_argument("--long", action="store_true", help="also run the 45-minute shows")
     ap.add_argument("--out", type=Path, default=None, help="where cases are built and cached")
     ap.add_argument("--aligner", choices=("pipeline", "truth"), default="pipeline")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON instead of tables")

@@ -321,6 +321,19 @@ def score(syncmap: dict[str, Any], truth: dict[str, Any]) -> Score:
     return score_pairs(match_turns(syncmap, truth), len(turn_segments(syncmap)))
 
 
+def breaks(syncmap: dict[str, Any], truth: dict[str, Any]) -> dict[str, int]:
+    """The truth's ``ads`` (speech the transcript does not have) and the sync map's ``untranscribed`` segments:
+    how many ads one covers at least half of, and how many segments lie mostly outside every ad."""
+    ads = [(a["start"], a["end"]) for a in truth.get("ads", ())]
+    got = [(s["start"], s["end"]) for s in syncmap.get("segments", ()) if s.get("kind") == "untranscribed"]
+
+    def covered(span: tuple[float, float], by: list[tuple[float, float]]) -> float:
+        return sum(max(0.0, min(span[1], b) - max(span[0], a)) for a, b in by) / max(span[1] - span[0], 1e-9)
+
+    return {"ads": len(ads), "found": sum(covered(ad, got) >= 0.5 for ad in ads),
+            "false": sum(covered(seg, ads) < 0.5 for seg in got)}
+
+
 def word_truth(utterance: dict[str, Any], data: Path) -> list[tuple[str, float]]:
     """``(word, start)`` of an utterance from its hand-labelled ``.wrd`` file (TIMIT), else ``[]``.
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 SR = 16000
-VERSION = 2  # bump when a case's recipe changes, so cached builds are rebuilt
+VERSION = 3  # bump when a case's recipe changes, so cached builds are rebuilt
 PUBLIC_DOMAIN = (
     "speech/ljspeech_coqui/manifest.tsv",
     "speech/pocketsphinx_testdata/manifest.tsv",
@@ -184,21 +184,36 @@ def build_absent(data: Path, work: Path, case: Case) -> None:
     write_case(work, truth, audio_src=stem.with_suffix(".wav"))
 
 
-def build_ad(data: Path, work: Path, case: Case, seconds: float = 60.0) -> None:
-    """A minute of other people's speech (an ad the transcript leaves out) between the two middle turns, taken
-    from a show of the other suite's own speakers, so that it repeats no line of this one."""
-    (stem,) = make_broadcast(data, work / "src", case.seed, manifests=case.manifests)
+def _other_speakers(data: Path, work: Path, case: Case, episodes: int = 1) -> np.ndarray:
+    """A show of the other suite's own speakers (not the public-domain ones both share): speech that repeats no
+    line of this case's, for an ad its transcript leaves out."""
     others = HELDOUT_MANIFESTS if case.manifests == DEV_MANIFESTS else DEV_MANIFESTS
-    (pad,) = make_broadcast(data, work / "pad", case.seed + 1000,
-                            manifests=tuple(m for m in others if m not in PUBLIC_DOMAIN))
-    y, ad = load(stem.with_suffix(".wav")), load(pad.with_suffix(".wav"))[20 * SR: int((20 + seconds) * SR)]
+    pads = make_broadcast(data, work / "pad", case.seed + 1000, episodes=episodes,
+                          manifests=tuple(m for m in others if m not in PUBLIC_DOMAIN))
+    return np.concatenate([load(p.with_suffix(".wav")) for p in pads])
+
+
+def put_in(y: np.ndarray, truth: dict[str, Any], clips: Sequence[tuple[int, np.ndarray]]) -> np.ndarray:
+    """``y`` with ``clips`` of speech the transcript does not have, each put in the middle of the pause before the
+    turn it names (in order); the truth's turns after each are moved, and its ``ads`` list where each went."""
+    turns, parts, at, moved = truth["turns"], [], 0, 0.0
+    truth["ads"] = []
+    for k, clip in clips:
+        cut = (turns[k - 1]["clip_end"] + turns[k]["clip_start"]) / 2 - moved  # in ``y``
+        parts += [y[at:int(cut * SR)], clip]
+        at = int(cut * SR)
+        truth["ads"].append({"start": round(cut + moved, 4), "end": round(cut + moved + len(clip) / SR, 4)})
+        moved += len(clip) / SR
+        turns[k:] = shift({"turns": turns[k:]}, len(clip) / SR)["turns"]
+    return np.concatenate([*parts, y[at:]])
+
+
+def build_ad(data: Path, work: Path, case: Case, seconds: float = 60.0) -> None:
+    """A minute of other people's speech (an ad the transcript leaves out) between the two middle turns."""
+    (stem,) = make_broadcast(data, work / "src", case.seed, manifests=case.manifests)
     truth = read_truth(stem)
-    turns = truth["turns"]
-    k = len(turns) // 2
-    cut = (turns[k - 1]["clip_end"] + turns[k]["clip_start"]) / 2
-    truth["turns"] = turns[:k] + shift({**truth, "turns": turns[k:]}, len(ad) / SR)["turns"]
-    truth["ad"] = {"start": round(cut, 4), "end": round(cut + len(ad) / SR, 4)}
-    write_case(work, truth, y=np.concatenate([y[: int(cut * SR)], ad, y[int(cut * SR):]]))
+    ad = _other_speakers(data, work, case)[20 * SR: int((20 + seconds) * SR)]
+    write_case(work, truth, y=put_in(load(stem.with_suffix(".wav")), truth, [(len(truth["turns"]) // 2, ad)]))
 
 
 def invent(turns: list[dict[str, Any]], places: Sequence[int], texts: Sequence[str]) -> None:
@@ -242,7 +257,7 @@ def build_mp3_48k(data: Path, work: Path, case: Case) -> None:
     write_case(work, read_truth(stem))
 
 
-def build_long(data: Path, work: Path, case: Case) -> None:
+def _long(data: Path, work: Path, case: Case) -> tuple[np.ndarray, dict[str, Any]]:
     """A 45-minute show: whole episodes end to end, transcripts and truths joined."""
     stems = make_broadcast(data, work / "src", case.seed, episodes=24, turns=24, manifests=case.manifests)
     parts, turns, t = [], [], 0.0
@@ -255,7 +270,27 @@ def build_long(data: Path, work: Path, case: Case) -> None:
             break
     if t < LONG_MIN_S:
         raise RuntimeError(f"only {t / 60:.1f} minutes of episodes; build more")
-    write_case(work, {"turns": turns, "seed": case.seed, "episodes": len(parts)}, y=np.concatenate(parts))
+    return np.concatenate(parts), {"turns": turns, "seed": case.seed, "episodes": len(parts)}
+
+
+def build_long(data: Path, work: Path, case: Case) -> None:
+    y, truth = _long(data, work, case)
+    write_case(work, truth, y=y)
+
+
+def build_long_ads(data: Path, work: Path, case: Case, count: int = 3) -> None:
+    """The 45-minute show with ``count`` stretches of 12-60 s of other people's speech (breaks the transcript
+    leaves out) before turns picked at random (seeded), never among the first four or the last three."""
+    y, truth = _long(data, work, case)
+    pad = _other_speakers(data, work, case, episodes=2)
+    rng = np.random.default_rng(case.seed)
+    places = sorted(rng.choice(np.arange(4, len(truth["turns"]) - 3), count, replace=False).tolist())
+    clips = []
+    for k in places:
+        seconds = rng.uniform(12.0, 60.0)
+        at = rng.uniform(0.0, len(pad) / SR - seconds)
+        clips.append((k, pad[int(at * SR): int((at + seconds) * SR)]))
+    write_case(work, truth, y=put_in(y, truth, clips))
 
 
 def build_demo(data: Path, work: Path, case: Case) -> None:
@@ -282,6 +317,8 @@ CASES = [
     Case("cut", 110, build_cut, about="three invented lines inside real turns that were never aired"),
     Case("demo", 0, build_demo, about="the bundled demo episode (NPR-style page, cues, music)"),
     Case("long45", 109, build_long, long=True, about="45-minute show (opt-in: --long)"),
+    Case("long-ads", 114, build_long_ads, long=True,
+         about="45-minute show with three breaks of 12-60 s the transcript does not have (--long)"),
 ]
 HELDOUT = [  # the same recipes with other speakers and seeds, to check the figures carry over
     Case(f"h-{c.name}", c.seed + 100, c.build, c.long, c.about, HELDOUT_MANIFESTS) for c in CASES if c.name != "demo"

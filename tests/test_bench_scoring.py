@@ -207,3 +207,13 @@ def test_turn_starts_split_by_how_the_truth_timed_them():
     assert split["label"].n == 1 and split["label"].mean_signed_ms == pytest.approx(100)
     assert split["energy"].n == 2 and split["energy"].mean_signed_ms == pytest.approx(100)
     assert split["energy"].max_ms == pytest.approx(300)
+
+
+def test_breaks_count_ads_found_and_false_ones():
+    truth = {"ads": [{"start": 100.0, "end": 160.0}, {"start": 400.0, "end": 420.0}]}
+    segments = [{"kind": "untranscribed", "start": 105.0, "end": 150.0},  # 75% of the first ad
+                {"kind": "untranscribed", "start": 405.0, "end": 408.0},  # 15% of the second: not found
+                {"kind": "untranscribed", "start": 600.0, "end": 630.0},  # on no ad
+                {"kind": "music", "start": 400.0, "end": 420.0}]
+    assert scoring.breaks({"segments": segments}, truth) == {"ads": 2, "found": 1, "false": 1}
+    assert scoring.breaks({"segments": segments[:1]}, {"turns": []}) == {"ads": 0, "found": 0, "false": 1}
