@@ -6,7 +6,7 @@ spoken impossibly fast, the next turn or line starts inside speech, the text's o
 against it (confidence under FAINT: it lies over pauses or music), or a turn is in the voice of the speaker
 next to it (voices.py: it took their speech). Each such suspect is tested by
 aligning its neighbourhood again without it; if the neighbours then fit their audio clearly better (or,
-for text whose own evidence is against it, no worse), it was not aired.
+for text whose own evidence is against it, no worse) and their texts fit that audio better, it was not aired.
 
 Lines (sentences) are tested first: a web transcript often keeps a line the broadcast cut, and that line
 pushes the turns after it, so that a real turn among them can look unaired until the line is gone. A
@@ -149,22 +149,37 @@ def _turns(job: _Job, result: list[Times | None], content: _Content) -> None:
     heard_as = voices.heard([s for s in segs if s], found, job.mfcc).mismatched if job.mfcc is not None else set()
     other_voice = {i for i, s in enumerate(segs) if s and s.id in heard_as}
     n = len(result)
-    for c in sorted(doubtful | late | other_voice):
-        if result[c] is None:
-            continue
+
+    def without(c: int) -> tuple[float, list[Times | None]] | None:
+        """The neighbours' times with turn ``c`` taken out, and how much better their texts then fit by the
+        gain over the audio played backwards; ``None`` when taking it out does not pass. It must help the
+        neighbours and make their texts fit their audio better by that measure, which a voice and a room do not
+        change, or (when its own evidence is against it) not hurt them and make them fit better by both."""
         near = [i for i in range(max(0, c - REACH), min(n, c + REACH + 1)) if i != c and result[i] is not None]
         if not near:
-            continue
+            return None
         keep = [u for u in _units(result, near[0], near[-1]) if u[0] != c]
         old = sum(confidence(_turn(job, result, i)) for i in near)
         trial = _realign(job, result, keep)
         gain = sum(confidence(_turn(job, trial, i)) for i in near) - old
-        # removing it must help the neighbours, or (when its own evidence is against it) not hurt them and make
-        # their texts fit their audio better
-        harmless = c in doubtful and gain >= -NO_HARM and min(_fit(content, result, trial, _units(result, c, c))) > 0
-        if gain >= MIN_GAIN or harmless:
-            result[:] = trial
-            result[c] = None
+        fit = _fit(content, result, trial, _units(result, c, c))
+        harmless = c in doubtful and gain >= -NO_HARM and min(fit) > 0
+        return (float(fit[1]), trial) if (gain >= MIN_GAIN and fit[1] > 0) or harmless else None
+
+    for c in sorted(doubtful | late | other_voice):
+        if result[c] is None:
+            continue
+        got = without(c)
+        if got is None:
+            continue
+        fit, trial, gone = *got, c
+        # A turn is a suspect when the next one starts inside speech; but when that next one was never aired, it
+        # is the one to go: taking out the real turn before it lets it lie on that turn's audio, and the
+        # neighbours' timing gains all the same. Of the two, the one whose removal fits better goes.
+        if c in late and c + 1 < n and result[c + 1] is not None and (rival := without(c + 1)) and rival[0] > fit:
+            trial, gone = rival[1], c + 1
+        result[:] = trial
+        result[gone] = None
 
 
 def _fit(content: _Content, result: list[Times | None], trial: list[Times | None], gone: list[Unit]) -> np.ndarray:
