@@ -14,6 +14,13 @@ SURE = quality.Evidence(rate=0.0, voiced=1.0, onset=1.0)
 FAINT = quality.Evidence(rate=None, voiced=0.1, onset=0.0)  # confidence far under unaired.FAINT
 
 
+def one_speaker(texts: list[str]) -> unaired._Job:
+    """A job for one-sentence turns ``t1``, ``t2``, ... of one speaker, with nothing to align them against."""
+    turns = [Turn(id=f"t{k}", speaker="host", text=x, sentences=(Sentence(text=x, speech=x),))
+             for k, x in enumerate(texts, start=1)]
+    return unaired._Job(Path("unused.wav"), None, turns, [[t.text] for t in turns], None, None, None)
+
+
 class FixedFit:
     """Text fit that is ``before`` for the times as they were and ``after`` for any realignment."""
 
@@ -30,9 +37,7 @@ def test_a_doubtful_turn_that_harms_nobody_is_cut_only_if_its_neighbours_then_fi
         monkeypatch, after: float, cut: bool) -> None:
     # the middle turn's evidence is against it and removing it leaves its neighbours' timing as good as before,
     # as when a real short turn after a sting looks doubtful: only the texts' fit can tell the two apart
-    turns = [Turn(id=f"t{k}", speaker="host", text=x, sentences=(Sentence(text=x, speech=x),))
-             for k, x in enumerate(["One line here.", "A short one.", "And the last one."], start=1)]
-    job = unaired._Job(Path("unused.wav"), None, turns, [[t.text] for t in turns], None, None, None)
+    job = one_speaker(["One line here.", "A short one.", "And the last one."])
     result = [[(0.0, 5.0)], [(5.0, 6.0)], [(6.0, 10.0)]]
     monkeypatch.setattr(quality, "median_rates", lambda segs, found: {None: 15.0})
     monkeypatch.setattr(quality, "evidence", lambda seg, found, rate: FAINT if seg.id == "t2" else SURE)
@@ -59,9 +64,7 @@ def test_a_turn_whose_removal_lifts_its_neighbours_goes_only_if_their_texts_then
     # on an onset (its confidence gains 0.4). When the middle turn is real and the next one was never aired, the
     # next one's text then lies on the middle turn's audio: timing improves, but its text fits that audio worse
     # by the measure a voice and a room do not change (bench/cut_lines.py --turns, held out: real turns so taken)
-    turns = [Turn(id=f"t{k}", speaker="host", text=x, sentences=(Sentence(text=x, speech=x),))
-             for k, x in enumerate(["One line here.", "The middle one.", "And the last one."], start=1)]
-    job = unaired._Job(Path("unused.wav"), None, turns, [[t.text] for t in turns], None, None, None)
+    job = one_speaker(["One line here.", "The middle one.", "And the last one."])
     result = [[(0.0, 5.0)], [(5.0, 6.0)], [(6.0, 10.0)]]
     mid_speech = quality.Evidence(rate=0.0, voiced=1.0, onset=0.0)
     monkeypatch.setattr(quality, "median_rates", lambda segs, found: {None: 15.0})
@@ -89,9 +92,7 @@ def test_of_a_turn_and_the_next_one_that_starts_inside_speech_the_one_whose_remo
         monkeypatch, backwards_without_next: float, gone: int) -> None:
     # t3 starts inside speech, so t2 is a suspect and taking it out passes; but when t3 was never aired, taking
     # t3 out instead lets t2 have its audio back (t2 squeezed before), and its text then fits better still
-    turns = [Turn(id=f"t{k}", speaker="host", text=x, sentences=(Sentence(text=x, speech=x),))
-             for k, x in enumerate(["One line here.", "The middle one.", "Another one.", "The last one."], start=1)]
-    job = unaired._Job(Path("unused.wav"), None, turns, [[t.text] for t in turns], None, None, None)
+    job = one_speaker(["One line here.", "The middle one.", "Another one.", "The last one."])
     result = [[(0.0, 5.0)], [(5.0, 6.0)], [(6.0, 10.0)], [(10.0, 14.0)]]
     trials = {"without t2": ([[(0.0, 5.0)], [(5.0, 6.0)], [(5.0, 10.0)], [(10.0, 14.0)]], (0.45, -0.27)),
               "without t3": ([[(0.0, 5.0)], [(5.0, 10.0)], [(6.0, 10.0)], [(10.0, 14.0)]],
