@@ -126,13 +126,19 @@ def _with_nonspeech(segments: list[Segment], found: speech.SpeechProfile,
     return out
 
 
-def _build(transcript: Transcript, times: dict[str, unaired.Times | None]) -> list[Segment]:
-    """Turn and cue segments in transcript order, from each turn's sentence times."""
+def _build(transcript: Transcript, times: Sequence[unaired.Times | None]) -> list[Segment]:
+    """Turn and cue segments in transcript order, from each speakable turn's sentence times (in order)."""
+    by_id = dict(zip((t.id for t in transcript.turns if t.speakable), times, strict=True))
     return [
         Segment(id=item.id, kind="cue", text=item.text, start=None, end=None) if isinstance(item, Cue)
-        else _aligned_turn(item, times.get(item.id))
+        else _aligned_turn(item, by_id.get(item.id))
         for item in transcript.segments
     ]
+
+
+def _per_turn(flat: list[tuple[float, float]], texts: list[list[str]]) -> list[list[tuple[float, float]]]:
+    """The times of all the lines of ``texts``, in order, cut into each turn's."""
+    return [flat[a:b] for a, b in itertools.pairwise(windows.first_lines(texts))]
 
 
 def _past_music_hit(turn: Turn, times: unaired.Times | None, found: speech.SpeechProfile) -> unaired.Times | None:
@@ -259,22 +265,22 @@ def align_wav(
     span = (located.start, located.end) if located else None
     flat, mfcc = windows.align_sentences(wav, found, texts, options, span,
                                          progress=lambda f: progress("align", 0.8 * f), rendering=rendering)
-    per_turn = [flat[a:b] for a, b in itertools.pairwise(windows.first_lines(texts))]
+    per_turn = _per_turn(flat, texts)
     if mfcc is not None:  # aligned in windows, with no search for breaks: look near the turns in doubt
-        judged = quality.assess(_build(transcript, dict(zip((t.id for t in spoken), per_turn, strict=True))), found)
+        judged = quality.assess(_build(transcript, per_turn), found)
         confidence = {s.id: s.confidence or 0.0 for s in judged if s.kind == "turn"}
         doubtful = [k for k, t in enumerate(spoken) if confidence.get(t.id, 0.0) < DOUBT_BELOW]
         holes = _breaks_near(wav, found, texts, per_turn, doubtful, rendering, span or (0.0, found.duration), mfcc)
         if holes:  # aligned again, with them left out as music is: the windows' bounds moved with them
             found = found.without(holes)
             flat, _ = windows.align_sentences(wav, found, texts, options, span, rendering=rendering)
-            per_turn = [flat[a:b] for a, b in itertools.pairwise(windows.first_lines(texts))]
+            per_turn = _per_turn(flat, texts)
     progress("align", 0.8)
     # the transcript is checked first: text that is not what the recording says would send every turn and line
     # to the unaired tests (5x the time on a 45-minute show), to be flagged as a mismatch all the same
     by_turn = rendering.joined([len(t) for t in texts])
-    fit = match.transcript_fit(wav, _build(transcript, dict(zip((t.id for t in spoken), per_turn, strict=True))),
-                               {t.id: k for k, t in enumerate(spoken)}, by_turn, found)
+    fit = match.transcript_fit(wav, _build(transcript, per_turn), {t.id: k for k, t in enumerate(spoken)}, by_turn,
+                               found)
     mismatch = fit is not None and fit < match.MIN_MATCH
     if mfcc is None and not mismatch:
         mfcc = recording_mfcc()
@@ -285,7 +291,7 @@ def align_wav(
     if not mismatch:
         checked, misfit = edges.trim(wav, found, texts, checked, rendering, options)
     progress("align", 0.95)
-    segments = _build(transcript, {t.id: c for t, c in zip(spoken, checked, strict=True)})
+    segments = _build(transcript, checked)
     heard = voices.Heard(set(), set()) if mismatch else voices.heard([s for s in segments if s.kind == "turn"],
                                                                        found, mfcc)
     segments = quality.assess(segments, found, {spoken[i].id for i in misfit}, heard.mismatched, heard.start_taken)
