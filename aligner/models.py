@@ -13,7 +13,8 @@ from typing import Any, Literal
 SYNC_MAP_VERSION = 1
 
 SpeakerRole = Literal["byline", "host", "guest", "archival"]
-SegmentKind = Literal["turn", "cue", "music", "silence", "unaligned"]
+# untranscribed: speech the transcript does not have, such as an ad
+SegmentKind = Literal["turn", "sentence", "word", "cue", "music", "silence", "untranscribed"]
 
 
 def ms(seconds: float | None) -> float | None:
@@ -132,7 +133,7 @@ class Segment:
     """One aligned piece of the sync map: a turn, a cue, a sentence inside a turn, or a word inside a sentence."""
 
     id: str
-    kind: str
+    kind: SegmentKind
     text: str
     start: float | None
     end: float | None

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from flask import Flask
+
+from aligner.models import SegmentKind
 
 F = TypeVar("F", bound=Callable[..., Any])
 JSON = "application/json"
@@ -77,7 +79,7 @@ SCHEMAS: dict[str, Any] = {
         "type": "object", "required": ["id", "kind", "text", "start", "end"],
         "properties": {
             "id": _STR, "speaker": _nullable(_STR), "text": _STR, "start": _TIME, "end": _TIME,
-            "kind": {"type": "string", "enum": ["turn", "sentence", "word", "cue", "music", "silence", "untranscribed"],
+            "kind": {"type": "string", "enum": list(get_args(SegmentKind)),
                      "description": "untranscribed: speech the transcript does not have, such as an ad"},
             "confidence": _TIME,
             "flags": {"type": "array", "items": _STR, "description": (
