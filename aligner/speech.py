@@ -30,6 +30,7 @@ MUSIC_MIN = 1.0  # turn's first or last sounds when one it is sure of (WORD_VOIC
 # suite, speech sounds that long reach SURE in 35% of their frames or more; stings between turns in 9% and 18%.
 SURE = 0.9
 SURE_SHARE = 0.3
+INTO_MUSIC = 0.7  # a sound runs into music when this share of the MUSIC_MIN after it is music
 JOIN_GAP = 0.3  # speech runs closer than this are one sound (a music hit may come in a few bursts)
 LOOKBACK = 0.30  # a start found inside speech moves back to an onset at most this far before it
 LAG_DB = 10.0  # sound this close to a word's level, just before the VAD trusts it, is its onset (not a breath)
@@ -125,14 +126,15 @@ class SpeechProfile:
 
     def onsets_after(self, start: float, end: float, reach: float) -> list[float]:
         """Onsets in ``[start, end)`` after a pause (JOIN_GAP or more) and at most ``reach`` seconds after the
-        first speech there, in order."""
+        first speech there, not counting music (a sting's first notes, which the VAD half believes, and the rest of
+        it may together outlast ``reach``), in order."""
         a, b = self.frame(start), self.frame(end)
         inside = np.flatnonzero(self.speech[a:b])
         if not inside.size:
             return []
         first = k = a + int(inside[0])
         out = []
-        while (nxt := self._sound_from(k, b)[1]) is not None and (nxt - first) * FRAME <= reach:
+        while (nxt := self._sound_from(k, b)[1]) is not None and self._unmusical(first, nxt) <= reach:
             out.append(nxt * FRAME)
             k = nxt
         return out
@@ -146,10 +148,18 @@ class SpeechProfile:
             return []
         last = k = a + int(inside[-1]) + 1
         out = []
-        while (prev := self._sound_to(a, k)[1]) is not None and (last - prev) * FRAME <= reach:
+        while (prev := self._sound_to(a, k)[1]) is not None and self._unmusical(prev, last) <= reach:
             out.append(prev * FRAME)
             k = prev
         return out
+
+    def _music(self, a: int, b: int) -> np.ndarray:
+        """Which of frames ``a`` to ``b`` are music: loud, and rejected by the VAD."""
+        return (self.db[a:b] > self.floor + MUSIC_DB) & (self.voice[a:b] <= VOICE_THRESHOLD)
+
+    def _unmusical(self, a: int, b: int) -> float:
+        """Seconds of frames ``a`` to ``b`` that are not music."""
+        return float(b - a - self._music(a, b).sum()) * FRAME
 
     def rise(self, onset: float) -> float:
         """Where the sound the VAD marks from ``onset`` rises out of the noise floor (SOFT_DB above it), at most
@@ -252,6 +262,17 @@ class SpeechProfile:
             if (j - run_start) * FRAME >= BLIP or not before.size or gap < self._blip_gap(run_start, j):
                 return j
             j = a + int(before[-1]) + 1
+
+    def runs_into_music(self, start: float, end: float) -> bool:
+        """Whether the first sound in ``[start, end)`` runs straight into music: most of the MUSIC_MIN after it
+        loud and rejected by the VAD (a sting's first notes, which the VAD half believes, then the rest of it)."""
+        a, b = self.frame(start), self.frame(end)
+        inside = np.flatnonzero(self.speech[a:b])
+        if not inside.size:
+            return False
+        e = self._sound_from(a + int(inside[0]), b)[0]
+        music = self._music(e, min(b, e + int(MUSIC_MIN / FRAME)))
+        return music.size > 0 and float(music.mean()) >= INTO_MUSIC
 
     def after_doubtful_blip(self, start: float, end: float) -> float | None:
         """When ``[start, end)`` opens with a short sound the VAD doubts, then DOUBTFUL_GAP of quiet (a music hit

@@ -8,7 +8,7 @@ import types
 from pathlib import Path
 
 import pytest
-from test_speech import LOUD, QUIET, ROOM, profile
+from test_speech import LOUD, QUIET, ROOM, STING, STING_VOICE, profile
 
 from aligner import edges, engine
 
@@ -84,6 +84,41 @@ def test_a_start_moved_past_a_sting_keeps_its_clip_s_room_tone(monkeypatch) -> N
     rendering = engine.Rendering(Path("tts.wav"), ((0.0, 3.0),))
     out, _ = edges.trim(Path("show.wav"), found, [["Words."]], [[(1.0, 9.4)]], rendering, engine.EngineOptions())
     assert out[0][0][0] == pytest.approx(4.6)  # where the clip cuts in, as the aligner's own starts (lead_in)
+
+
+@pytest.mark.parametrize(("sting", "start", "doubted"), [
+    ((7.5, ROOM), 10.5, set()),  # its first sound runs into music: moved on the lesser gain
+    ((7.5, QUIET), 1.0, {0}),  # a sound and a pause (a sonnet's "Two."): left, and doubted
+])
+def test_a_start_the_text_fits_rather_better_past_moves_when_its_first_sound_runs_into_music(
+        monkeypatch, sting: tuple[float, float], start: float, doubted: set[int]) -> None:
+    found = profile(STING[0], STING[1], sting, *STING[3:], voice=STING_VOICE)
+
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
+        # better from the words by 0.106 (DOUBT_SUM, not MIN_SUM), measured on the held-out long show with ads
+        return [] if tail else [(start, 0.603, 0.06, 1.0), (10.5, 0.531, 0.094, 0.838)]
+
+    monkeypatch.setattr(edges, "fits", fits)
+    monkeypatch.setattr(edges.match, "Comparer", lambda *a: types.SimpleNamespace(close=lambda: None))
+    rendering = engine.Rendering(Path("tts.wav"), ((0.0, 3.0),))
+    out, doubts = edges.trim(Path("show.wav"), found, [["Words."]], [[(1.0, 13.5)]], rendering,
+                             engine.EngineOptions())
+    assert out[0][0][0] == pytest.approx(start) and doubts == doubted
+
+
+def test_a_short_last_sound_that_runs_into_music_is_not_handed_to_the_next_turn(monkeypatch) -> None:
+    # as TWO_TURNS, with music after the 1 s sound (a sting's first notes, then the rest of it), and a quiet end
+    found = profile((5.0, LOUD), (0.8, QUIET), (1.0, LOUD), (1.2, ROOM), (4.0, LOUD), (3.0, QUIET))
+
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
+        gained = 0.25 if tail else -0.10  # both texts would have it go to the next turn
+        return [(end if tail else start, 0.5, 0.1, 1.0), (points[0], 0.5 - gained / 2, 0.1 + gained / 2, 1.0)]
+
+    monkeypatch.setattr(edges, "fits", fits)
+    turn, after = [(0.0, 6.8)], [(8.0, 12.0)]
+    edges._hand_over(types.SimpleNamespace(fit=lambda tts, span: (0.5, 0.1)), found, (0.0, 6.0), (6.0, 10.0), turn,
+                     after)
+    assert turn[-1][1] == pytest.approx(5.0) and after[0][0] == pytest.approx(8.0)
 
 
 @pytest.mark.parametrize(("at_sound", "next_turn"), [

@@ -255,6 +255,29 @@ def test_onsets_after_and_offsets_before_a_pause_within_reach() -> None:
     assert found.offsets_before(0.0, 9.0, reach=2.0) == []
 
 
+# quiet; a sting's first notes the VAD half believes (1.5 s); the rest of the sting (7.5 s, loud, rejected); a
+# pause; the turn's words (as between two episodes of the held-out long show with ads)
+STING = ((1.0, QUIET), (1.5, LOUD), (7.5, ROOM), (0.5, QUIET), (3.0, LOUD))
+STING_VOICE = [0.0, 0.84, 0.0, 0.0, 1.0]
+
+
+def test_music_does_not_count_toward_the_reach_of_onsets_after_a_turn_s_first_sound() -> None:
+    found = profile(*STING, voice=STING_VOICE)
+    assert found.onsets_after(0.0, 13.5, reach=8.0) == pytest.approx([10.5])  # 9 s on, 1.5 s of it not music
+    assert profile(*STING[:2], (7.5, QUIET), *STING[3:]).onsets_after(0.0, 13.5, reach=8.0) == []
+
+
+@pytest.mark.parametrize(("after", "into_music"), [
+    ((7.5, ROOM), True),  # the rest of a sting straight after the sound
+    ((7.5, QUIET), False),  # a pause after it, as after a first word
+])
+def test_a_sound_runs_into_music_when_loud_sound_the_vad_rejects_follows_it(after: tuple[float, float],
+                                                                          into_music: bool) -> None:
+    found = profile(STING[0], STING[1], after, *STING[3:], voice=STING_VOICE)
+    assert found.runs_into_music(0.0, 13.5) is into_music
+    assert not found.runs_into_music(10.0, 13.5)  # the words, to the end
+
+
 def test_belief_is_the_vad_mean_over_speech_frames_only() -> None:
     found = profile((1.0, LOUD), (1.0, QUIET), (1.0, LOUD), voice=[0.5, 0.0, 0.9])
     assert found.belief(0.0, 3.0) == pytest.approx(0.7)
