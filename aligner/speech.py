@@ -215,11 +215,18 @@ class SpeechProfile:
             s = prev_end
 
     def _past_music(self, i: int, b: int) -> int:
-        """The first sound from frame ``i`` on that the VAD does not mostly reject (see MUSIC_VOICE)."""
+        """The first sound from frame ``i`` on that the VAD does not mostly reject (see MUSIC_VOICE); music running
+        up to ``i`` counts with the sounds it rejects (a sting's last note after the rest of it)."""
         def sound(j: int) -> tuple[int, int, int | None]:
             end, nxt = self._sound_from(j, b)
             return j, end, nxt
-        return self._past_doubtful(i, sound)
+        return self._past_doubtful(i, sound, self._music_up_to(i))
+
+    def _music_up_to(self, i: int) -> int:
+        """How many frames of music run up to frame ``i`` (MUSIC_MIN at most)."""
+        lo = max(0, i - int(MUSIC_MIN / FRAME))
+        other = np.flatnonzero(~self._music(lo, i))
+        return i - lo - (int(other[-1]) + 1 if other.size else 0)
 
     def _before_music(self, a: int, j: int) -> int:
         """The last sound up to frame ``j`` that the VAD does not mostly reject (see MUSIC_VOICE)."""
@@ -228,12 +235,13 @@ class SpeechProfile:
             return start, k, prev
         return self._past_doubtful(j, sound)
 
-    def _past_doubtful(self, edge: int, sound: Callable[[int], tuple[int, int, int | None]]) -> int:
-        """From ``edge``, past sounds the VAD mostly rejects to one it is sure of, if they last MUSIC_MIN in all.
+    def _past_doubtful(self, edge: int, sound: Callable[[int], tuple[int, int, int | None]], lead: int = 0) -> int:
+        """From ``edge``, past sounds the VAD mostly rejects to one it is sure of, if they (and ``lead`` frames of
+        music before them) last MUSIC_MIN in all.
 
         ``sound(k)`` is the sound at edge ``k`` (its first and end frames) and the edge of the next one, or None.
         """
-        k, doubtful = edge, 0
+        k, doubtful = edge, lead
         while True:
             lo, hi, nxt = sound(k)
             if hi <= lo:
@@ -263,15 +271,21 @@ class SpeechProfile:
                 return j
             j = a + int(before[-1]) + 1
 
-    def runs_into_music(self, start: float, end: float) -> bool:
+    def runs_into_music(self, start: float, end: float, tail: bool = False) -> bool:
         """Whether the first sound in ``[start, end)`` runs straight into music: most of the MUSIC_MIN after it
-        loud and rejected by the VAD (a sting's first notes, which the VAD half believes, then the rest of it)."""
+        loud and rejected by the VAD (a sting's first notes, which the VAD half believes, then the rest of it);
+        ``tail``: whether the last sound there comes straight out of music (a sting's last notes)."""
         a, b = self.frame(start), self.frame(end)
         inside = np.flatnonzero(self.speech[a:b])
         if not inside.size:
             return False
-        e = self._sound_from(a + int(inside[0]), b)[0]
-        music = self._music(e, min(b, e + int(MUSIC_MIN / FRAME)))
+        n = int(MUSIC_MIN / FRAME)
+        if tail:
+            s = self._sound_to(a, a + int(inside[-1]) + 1)[0]
+            music = self._music(max(a, s - n), s)
+        else:
+            e = self._sound_from(a + int(inside[0]), b)[0]
+            music = self._music(e, min(b, e + n))
         return music.size > 0 and float(music.mean()) >= INTO_MUSIC
 
     def after_doubtful_blip(self, start: float, end: float) -> float | None:

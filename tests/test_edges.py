@@ -106,6 +106,21 @@ def test_a_start_the_text_fits_rather_better_past_moves_when_its_first_sound_run
     assert out[0][0][0] == pytest.approx(start) and doubts == doubted
 
 
+def test_an_end_the_text_fits_rather_better_before_moves_when_its_last_sound_comes_out_of_music(monkeypatch) -> None:
+    # the turn's words to 3 s; a pause; a sting from 4 s, its last note (which the VAD half believes) at 5 s
+    found = profile((3.0, LOUD), (1.0, QUIET), (1.0, ROOM), (0.4, LOUD), (2.0, QUIET), voice=[1.0, 0.0, 0.0, 0.5, 0.0])
+
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
+        # better up to the words by 0.2, but not by MIN_EACH backwards (the held-out long show with ads)
+        return [(end, 0.674, 0.122, 1.0), (3.0, 0.52, 0.169, 0.85)] if tail else []
+
+    monkeypatch.setattr(edges, "fits", fits)
+    monkeypatch.setattr(edges.match, "Comparer", lambda *a: types.SimpleNamespace(close=lambda: None))
+    rendering = engine.Rendering(Path("tts.wav"), ((0.0, 3.0),))
+    out, _ = edges.trim(Path("show.wav"), found, [["Words."]], [[(0.0, 5.4)]], rendering, engine.EngineOptions())
+    assert out[0][-1][1] == pytest.approx(3.0)
+
+
 def test_a_short_last_sound_that_runs_into_music_is_not_handed_to_the_next_turn(monkeypatch) -> None:
     # as TWO_TURNS, with music after the 1 s sound (a sting's first notes, then the rest of it), and a quiet end
     found = profile((5.0, LOUD), (0.8, QUIET), (1.0, LOUD), (1.2, ROOM), (4.0, LOUD), (3.0, QUIET))

@@ -278,6 +278,23 @@ def test_a_sound_runs_into_music_when_loud_sound_the_vad_rejects_follows_it(afte
     assert not found.runs_into_music(10.0, 13.5)  # the words, to the end
 
 
+def test_a_sound_comes_out_of_music_when_loud_sound_the_vad_rejects_runs_into_it() -> None:
+    found = profile((3.0, LOUD), (1.0, QUIET), (1.0, ROOM), (0.4, LOUD), (2.0, QUIET), voice=[1.0, 0.0, 0.0, 0.5, 0.0])
+    assert found.runs_into_music(0.0, 5.4, tail=True)  # a sting's last notes end the span
+    assert not found.runs_into_music(0.0, 3.0, tail=True)  # the words end it
+
+
+@pytest.mark.parametrize(("before", "start"), [
+    ((1.0, ROOM), 6.7),  # the tail of a sting, then its last note: not a first word
+    ((1.0, QUIET), 5.5),  # a short first word the VAD doubts, after a pause: kept
+])
+def test_start_skips_a_doubtful_sound_that_comes_straight_out_of_music(before: tuple[float, float],
+                                                                       start: float) -> None:
+    found = profile((4.5, QUIET), before, (0.4, LOUD), (0.8, QUIET), (3.0, LOUD), (1.0, QUIET),
+                    voice=[0.0, 0.0, 0.55, 0.0, 1.0, 0.0])
+    assert found.snap(4.6, 10.0)[0] == pytest.approx(start)
+
+
 def test_belief_is_the_vad_mean_over_speech_frames_only() -> None:
     found = profile((1.0, LOUD), (1.0, QUIET), (1.0, LOUD), voice=[0.5, 0.0, 0.9])
     assert found.belief(0.0, 3.0) == pytest.approx(0.7)
