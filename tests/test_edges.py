@@ -121,6 +121,23 @@ def test_an_end_the_text_fits_rather_better_before_moves_when_its_last_sound_com
     assert out[0][-1][1] == pytest.approx(3.0)
 
 
+def test_the_end_is_judged_before_the_start(monkeypatch) -> None:
+    # the turn's words to 2.7 s; a pause; a sting (which the VAD believes) from 3.3 s to 4.5 s, given to the turn
+    found = profile((2.7, LOUD), (0.6, QUIET), (1.2, LOUD), (2.0, QUIET), voice=[1.0, 0.0, 0.85, 0.0])
+
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
+        if tail:  # its text cannot be spoken over the words and the sting: up to the words
+            return [(end, math.inf, 0.0, 1.0), (2.7, 0.5, 0.2, 0.85)]
+        # nor from the words with the sting after them; from the sting, it can
+        return [(start, math.inf, 0.0, 1.0), (3.3, 0.6, 0.16, 0.85)] if end > 3.0 else []
+
+    monkeypatch.setattr(edges, "fits", fits)
+    monkeypatch.setattr(edges.match, "Comparer", lambda *a: types.SimpleNamespace(close=lambda: None))
+    rendering = engine.Rendering(Path("tts.wav"), ((0.0, 2.5),))
+    out, _ = edges.trim(Path("show.wav"), found, [["Words."]], [[(0.0, 4.5)]], rendering, engine.EngineOptions())
+    assert out[0] == [pytest.approx((0.0, 2.7))]
+
+
 def test_a_short_last_sound_that_runs_into_music_is_not_handed_to_the_next_turn(monkeypatch) -> None:
     # as TWO_TURNS, with music after the 1 s sound (a sting's first notes, then the rest of it), and a quiet end
     found = profile((5.0, LOUD), (0.8, QUIET), (1.0, LOUD), (1.2, ROOM), (4.0, LOUD), (3.0, QUIET))
