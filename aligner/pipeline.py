@@ -265,6 +265,7 @@ def align_wav(
     span = (located.start, located.end) if located else None
     flat, mfcc = windows.align_sentences(wav, found, texts, options, span,
                                          progress=lambda f: progress("align", 0.8 * f), rendering=rendering)
+    progress("align", 0.8)
     per_turn = _per_turn(flat, texts)
     if mfcc is not None:  # aligned in windows, with no search for breaks: look near the turns in doubt
         judged = quality.assess(_build(transcript, per_turn), found)
@@ -273,9 +274,9 @@ def align_wav(
         holes = _breaks_near(wav, found, texts, per_turn, doubtful, rendering, span or (0.0, found.duration), mfcc)
         if holes:  # aligned again, with them left out as music is: the windows' bounds moved with them
             found = found.without(holes)
-            flat, _ = windows.align_sentences(wav, found, texts, options, span, rendering=rendering)
+            flat, _ = windows.align_sentences(wav, found, texts, options, span, rendering=rendering, mfcc=mfcc,
+                                              progress=lambda f: progress("align", 0.8 + 0.1 * f))
             per_turn = _per_turn(flat, texts)
-    progress("align", 0.8)
     # the transcript is checked first: text that is not what the recording says would send every turn and line
     # to the unaired tests (5x the time on a 45-minute show), to be flagged as a mismatch all the same
     by_turn = rendering.joined([len(t) for t in texts])

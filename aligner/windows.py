@@ -104,19 +104,22 @@ def align_sentences(
     span: tuple[float, float] | None = None,
     progress: Progress = lambda f: None,
     rendering: engine.Rendering | None = None,
+    mfcc: np.ndarray | None = None,
 ) -> tuple[list[tuple[float, float]], np.ndarray | None]:
     """Times of every sentence of ``turns`` (each turn's sentence texts, all of them synthesised as
-    ``rendering`` if given), in order, inside ``span``; and the recording's MFCCs, if they were taken whole."""
+    ``rendering`` if given), in order, inside ``span``; and the recording's MFCCs, if they were taken whole (or
+    given as ``mfcc``, from an earlier call, so as not to take them again)."""
     lo, hi = span or (0.0, found.duration)
     if not is_long(found, span) or len(turns) < 2:
         return align_span(wav_path, found, [s for t in turns for s in t], options, span, rendering), None
     cores = min(os.cpu_count() or 1, MAX_WORKERS)
     with _Workers(cores if cores > 1 else 0) as workers, tempfile.TemporaryDirectory(prefix="seekline-") as work:
         # a worker takes the recording's MFCCs for the windows while the coarse pass keeps one core busy
-        taking = workers.submit("frames", (wav_path,), found.duration) if options.frame_step == MFCC_STEP else None
+        taking = (workers.submit("frames", (wav_path,), found.duration)
+                  if mfcc is None and options.frame_step == MFCC_STEP else None)
         by_turn = rendering.joined([len(t) for t in turns]) if rendering else None
         coarse = align_span(wav_path, found, [" ".join(t) for t in turns], coarse_options(options), span, by_turn)
-        frames = taking.result() if taking else None
+        frames = Frames(0, mfcc) if mfcc is not None else taking.result() if taking else None
         progress(0.2)
         # Windows of about WINDOW_SECONDS of turns, each aligned with CONTEXT turns on either side and
         # MARGIN seconds of audio beyond their coarse times; only its own turns' times are kept, so a

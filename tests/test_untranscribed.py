@@ -115,10 +115,18 @@ def test_a_long_recording_finds_an_ad_near_the_turns_it_put_in_doubt(tmp_path: P
     wav = tmp_path / "show.wav"
     ad = synth.speak(AD, "en-us+f3")
     truth = synth.build(TURNS + MORE, wav, before={BREAK: ad})
-    sm = align(wav, transcript_of(TURNS + MORE))
+    reported: list[float] = []
+
+    def progress(stage: str, fraction: float) -> None:
+        if stage == "align":
+            reported.append(fraction)
+
+    sm = align(wav, transcript_of(TURNS + MORE), progress=progress)
     turns = [s for s in sm.segments if s.kind == "turn"]
     assert [round(s.start - t.start, 1) for s, t in zip(turns, truth, strict=True) if abs(s.start - t.start) > 0.5] \
         == []
     [gap] = [s for s in sm.segments if s.kind == "untranscribed"]
     ad_end = truth[BREAK].start - 0.6
     assert gap.start < ad_end - len(ad) / synth.SR + 1.0 and gap.end > ad_end - 1.0
+    # aligned again with the ad left out: the progress goes on (it stood at 80%) and never back
+    assert reported == sorted(reported) and any(0.8 < f < 0.9 for f in reported)
