@@ -146,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", help="shared data folder (default: $SEEKLINE_DATA or <repo>/../shared/data)")
     ap.add_argument("--suite", choices=sorted(suite.SUITES), default="dev",
                     help="dev: the suite the aligner is tuned on; heldout: other speakers and seeds")
-    ap.add_argument("--cases", default="", help="comma list of cases (default: all but the long one)")
+    ap.add_argument("--cases", default="",
+                    help="comma list of cases (default: all but the long ones and those kept apart)")
     ap.add_argument("--long", action="store_true", help="also run the 45-minute shows")
     ap.add_argument("--out", type=Path, default=None, help="where cases are built and cached")
     ap.add_argument("--aligner", choices=("pipeline", "truth"), default="pipeline")
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     suite_cases = suite.SUITES[a.suite]
     if a.list:
         for c in suite_cases:
-            print(f"{c.name:<10} seed {c.seed:<5} {c.about}")
+            print(f"{c.name:<12} seed {c.seed:<5} {c.about}")
         return 0
     data = data_dir(a.data)
     if not (data / "tools" / "make_broadcast.py").is_file():
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(wanted) - {c.name for c in suite_cases}
     if unknown:
         ap.error(f"unknown case(s) {', '.join(sorted(unknown))}; see --list")
-    cases = [c for c in suite_cases if (c.name in wanted if wanted else (a.long or not c.long))]
+    cases = [c for c in suite_cases if (c.name in wanted if wanted else not c.apart and (a.long or not c.long))]
     align = pipeline_aligner(a.level) if a.aligner == "pipeline" else truth_aligner
 
     results, pooled, seg_turns = [], [], 0
