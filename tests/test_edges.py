@@ -8,7 +8,7 @@ import types
 from pathlib import Path
 
 import pytest
-from test_speech import LOUD, QUIET, ROOM, STING, STING_VOICE, profile
+from test_speech import LOUD, QUIET, ROOM, STING, STING_VOICE, WORDS_THEN_STING, WORDS_THEN_STING_VOICE, profile
 
 from aligner import edges, engine
 
@@ -107,8 +107,7 @@ def test_a_start_the_text_fits_rather_better_past_moves_when_its_first_sound_run
 
 
 def test_an_end_the_text_fits_rather_better_before_moves_when_its_last_sound_comes_out_of_music(monkeypatch) -> None:
-    # the turn's words to 3 s; a pause; a sting from 4 s, its last note (which the VAD half believes) at 5 s
-    found = profile((3.0, LOUD), (1.0, QUIET), (1.0, ROOM), (0.4, LOUD), (2.0, QUIET), voice=[1.0, 0.0, 0.0, 0.5, 0.0])
+    found = profile(*WORDS_THEN_STING, voice=WORDS_THEN_STING_VOICE)
 
     def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
         # better up to the words by 0.2, but not by MIN_EACH backwards (the held-out long show with ads)

@@ -278,8 +278,13 @@ def test_a_sound_runs_into_music_when_loud_sound_the_vad_rejects_follows_it(afte
     assert not found.runs_into_music(10.0, 13.5)  # the words, to the end
 
 
+# a turn's words to 3 s; a pause; a sting from 4 s, its last note (which the VAD half believes) at 5 s
+WORDS_THEN_STING = ((3.0, LOUD), (1.0, QUIET), (1.0, ROOM), (0.4, LOUD), (2.0, QUIET))
+WORDS_THEN_STING_VOICE = [1.0, 0.0, 0.0, 0.5, 0.0]
+
+
 def test_a_sound_comes_out_of_music_when_loud_sound_the_vad_rejects_runs_into_it() -> None:
-    found = profile((3.0, LOUD), (1.0, QUIET), (1.0, ROOM), (0.4, LOUD), (2.0, QUIET), voice=[1.0, 0.0, 0.0, 0.5, 0.0])
+    found = profile(*WORDS_THEN_STING, voice=WORDS_THEN_STING_VOICE)
     assert found.runs_into_music(0.0, 5.4, tail=True)  # a sting's last notes end the span
     assert not found.runs_into_music(0.0, 3.0, tail=True)  # the words end it
 
