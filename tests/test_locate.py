@@ -152,3 +152,16 @@ def test_a_located_start_takes_a_short_heading_said_alone_before_the_first_line(
                                  soft=np.zeros(len(voice), bool), floor=-60.0)
     assert locate._to_pause(found, 13.0, -1) == pytest.approx(edge, abs=0.02)
     assert locate._to_pause(found, 5.0, +1) == pytest.approx(6.0, abs=0.02)  # an end never takes the next sound
+
+
+def test_each_chunk_is_judged_against_the_other_chunks_where_it_ends() -> None:
+    # costs of 10 chunks ending at 200 recording frames: the first 100 are clean speech every chunk fits better
+    # than anything else (a studio read against a story's phone-quality voices); each chunk's own place is later
+    rng = np.random.default_rng(0)
+    norm = 0.6 + 0.01 * rng.standard_normal((10, 200))
+    norm[:, :100] -= 0.15
+    own = [150 + 3 * k for k in range(10)]
+    for k, j in enumerate(own):
+        norm[k, j] -= 0.1
+    assert all(int(np.argmin(row)) < 100 for row in norm)  # by its raw cost, each chunk is in the clean speech
+    assert [int(np.argmin(row)) for row in locate._relative(norm)] == own
