@@ -30,8 +30,7 @@ MUSIC_MIN = 1.0  # turn's first or last sounds when one it is sure of (WORD_VOIC
 # suite, speech sounds that long reach SURE in 35% of their frames or more; stings between turns in 9% and 18%.
 SURE = 0.9
 SURE_SHARE = 0.3
-INTO_MUSIC = 0.7  # a sound runs into music when this share of the MUSIC_MIN after it is music...
-NEAR_DB = 15.0  # ...as loud as the sound, give or take this (a sonnet reader's room tone, 21 dB under his "Three.")
+INTO_MUSIC = 0.7  # a sound runs into music when this share of the MUSIC_MIN after it is music
 JOIN_GAP = 0.3  # speech runs closer than this are one sound (a music hit may come in a few bursts)
 LOOKBACK = 0.30  # a start found inside speech moves back to an onset at most this far before it
 LAG_DB = 10.0  # sound this close to a word's level, just before the VAD trusts it, is its onset (not a breath)
@@ -154,11 +153,9 @@ class SpeechProfile:
             k = prev
         return out
 
-    def _music(self, a: int, b: int, near: float | None = None) -> np.ndarray:
-        """Which of frames ``a`` to ``b`` are music: loud, and rejected by the VAD; with ``near`` (a sound's peak,
-        dB), also within NEAR_DB of it, as music mixed with speech is (a reader's room tone is not)."""
-        music = (self.db[a:b] > self.floor + MUSIC_DB) & (self.voice[a:b] <= VOICE_THRESHOLD)
-        return music if near is None else music & (self.db[a:b] >= near - NEAR_DB)
+    def _music(self, a: int, b: int) -> np.ndarray:
+        """Which of frames ``a`` to ``b`` are music: loud, and rejected by the VAD."""
+        return (self.db[a:b] > self.floor + MUSIC_DB) & (self.voice[a:b] <= VOICE_THRESHOLD)
 
     def _unmusical(self, a: int, b: int) -> float:
         """Seconds of frames ``a`` to ``b`` that are not music."""
@@ -223,13 +220,12 @@ class SpeechProfile:
         def sound(j: int) -> tuple[int, int, int | None]:
             end, nxt = self._sound_from(j, b)
             return j, end, nxt
-        return self._past_doubtful(i, sound, self._music_up_to(i, float(self.db[i:self._sound_from(i, b)[0]].max(
-            initial=self.floor))))
+        return self._past_doubtful(i, sound, self._music_up_to(i))
 
-    def _music_up_to(self, i: int, near: float) -> int:
-        """How many frames of music (near a sound peaking at ``near`` dB) run up to frame ``i`` (MUSIC_MIN at most)."""
+    def _music_up_to(self, i: int) -> int:
+        """How many frames of music run up to frame ``i`` (MUSIC_MIN at most)."""
         lo = max(0, i - int(MUSIC_MIN / FRAME))
-        other = np.flatnonzero(~self._music(lo, i, near))
+        other = np.flatnonzero(~self._music(lo, i))
         return i - lo - (int(other[-1]) + 1 if other.size else 0)
 
     def _before_music(self, a: int, j: int) -> int:
@@ -285,13 +281,11 @@ class SpeechProfile:
             return False
         n = int(MUSIC_MIN / FRAME)
         if tail:
-            e = a + int(inside[-1]) + 1
-            s = self._sound_to(a, e)[0]
-            music = self._music(max(a, s - n), s, float(self.db[s:e].max()))
+            s = self._sound_to(a, a + int(inside[-1]) + 1)[0]
+            music = self._music(max(a, s - n), s)
         else:
-            s = a + int(inside[0])
-            e = self._sound_from(s, b)[0]
-            music = self._music(e, min(b, e + n), float(self.db[s:e].max()))
+            e = self._sound_from(a + int(inside[0]), b)[0]
+            music = self._music(e, min(b, e + n))
         return music.size > 0 and float(music.mean()) >= INTO_MUSIC
 
     def after_doubtful_blip(self, start: float, end: float) -> float | None:

@@ -8,17 +8,7 @@ import types
 from pathlib import Path
 
 import pytest
-from test_speech import (
-    LOUD,
-    MUSIC,
-    QUIET,
-    ROOM,
-    STING,
-    STING_VOICE,
-    WORDS_THEN_STING,
-    WORDS_THEN_STING_VOICE,
-    profile,
-)
+from test_speech import LOUD, QUIET, ROOM, STING, STING_VOICE, WORDS_THEN_STING, WORDS_THEN_STING_VOICE, profile
 
 from aligner import edges, engine
 
@@ -97,7 +87,7 @@ def test_a_start_moved_past_a_sting_keeps_its_clip_s_room_tone(monkeypatch) -> N
 
 
 @pytest.mark.parametrize(("sting", "start", "doubted"), [
-    ((7.5, MUSIC), 10.5, set()),  # its first sound runs into music: moved on the lesser gain
+    ((7.5, ROOM), 10.5, set()),  # its first sound runs into music: moved on the lesser gain
     ((7.5, QUIET), 1.0, {0}),  # a sound and a pause (a sonnet's "Two."): left, and doubted
 ])
 def test_a_start_the_text_fits_rather_better_past_moves_when_its_first_sound_runs_into_music(
@@ -149,7 +139,7 @@ def test_the_end_is_judged_before_the_start(monkeypatch) -> None:
 
 def test_a_short_last_sound_that_runs_into_music_is_not_handed_to_the_next_turn(monkeypatch) -> None:
     # as TWO_TURNS, with music after the 1 s sound (a sting's first notes, then the rest of it), and a quiet end
-    found = profile((5.0, LOUD), (0.8, QUIET), (1.0, LOUD), (1.2, MUSIC), (4.0, LOUD), (3.0, QUIET))
+    found = profile((5.0, LOUD), (0.8, QUIET), (1.0, LOUD), (1.2, ROOM), (4.0, LOUD), (3.0, QUIET))
 
     def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
         gained = 0.25 if tail else -0.10  # both texts would have it go to the next turn
