@@ -171,9 +171,7 @@ def build_story(data: Path, work: Path, case: Case, before_share: float = 1.0, a
     b = int(n * before_share)
     before = np.resize(before, max(b, len(before)))[-b:]  # the end of one show, then the story...
     after = np.resize(after, int(n * after_share))  # ...then the start of another
-    truth = shift(read_truth(stem), b / SR)
-    truth["story"] = {"start": round(b / SR, 4), "end": round((b + n) / SR, 4)}
-    write_case(work, truth, y=np.concatenate([before, story, after]))
+    _write_story(work, stem, story, before, after)
 
 
 def build_story_long(data: Path, work: Path, case: Case, snr_db: float = 20.0) -> None:
@@ -182,10 +180,16 @@ def build_story_long(data: Path, work: Path, case: Case, snr_db: float = 20.0) -
     (stem,) = make_broadcast(data, work / "src", case.seed, snr_db=snr_db, manifests=case.manifests)
     story = load(stem.with_suffix(".wav"))
     pad = _other_speakers(data, work, case, episodes=12)
-    b = len(pad) // 2
+    _write_story(work, stem, story, pad[:len(pad) // 2], pad[len(pad) // 2:])
+
+
+def _write_story(work: Path, stem: Path, story: np.ndarray, before: np.ndarray, after: np.ndarray) -> None:
+    """The case of the show at ``stem`` (its audio ``story``) between ``before`` and ``after``: its truth moved by
+    ``before``, with the story's span."""
+    b = len(before)
     truth = shift(read_truth(stem), b / SR)
     truth["story"] = {"start": round(b / SR, 4), "end": round((b + len(story)) / SR, 4)}
-    write_case(work, truth, y=np.concatenate([pad[:b], story, pad[b:]]))
+    write_case(work, truth, y=np.concatenate([before, story, after]))
 
 
 def build_absent(data: Path, work: Path, case: Case) -> None:
