@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import math
 import types
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from test_speech import LOUD, QUIET, ROOM, STING, STING_VOICE, WORDS_THEN_STING, WORDS_THEN_STING_VOICE, profile
 
 from aligner import edges, engine
+from aligner.speech import SpeechProfile
 
 
 def test_the_start_stays_when_no_onset_fits_clearly_better() -> None:
@@ -72,6 +74,15 @@ def test_a_short_last_sound_the_text_fits_better_without_is_handed_over(
     assert turn[-1][1] == pytest.approx(turn_end) and after[0][0] == pytest.approx(next_start)
 
 
+def trim_one(monkeypatch: pytest.MonkeyPatch, found: SpeechProfile, fits: Callable[..., list],
+             turn: tuple[float, float]) -> tuple[list, set[int]]:
+    """edges.trim of one one-sentence turn timed ``turn``, ``fits`` standing in for edges.fits (no audio is read)."""
+    monkeypatch.setattr(edges, "fits", fits)
+    monkeypatch.setattr(edges.match, "Comparer", lambda *a: types.SimpleNamespace(close=lambda: None))
+    rendering = engine.Rendering(Path("tts.wav"), ((0.0, 3.0),))
+    return edges.trim(Path("show.wav"), found, [["Words."]], [[turn]], rendering, engine.EngineOptions())
+
+
 def test_a_start_moved_past_a_sting_keeps_its_clip_s_room_tone(monkeypatch) -> None:
     # a sting from 1 s; a pause; a clip cut in at 4.6 s, its room tone, then its words from 5.4 s
     found = profile((1.0, QUIET), (3.0, LOUD), (0.6, QUIET), (0.8, ROOM), (4.0, LOUD))
@@ -79,10 +90,7 @@ def test_a_start_moved_past_a_sting_keeps_its_clip_s_room_tone(monkeypatch) -> N
     def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
         return [] if tail else [(start, 0.5, 0.1, 1.0), (5.4, 0.3, 0.3, 1.0)]  # clearly better without the sting
 
-    monkeypatch.setattr(edges, "fits", fits)
-    monkeypatch.setattr(edges.match, "Comparer", lambda *a: types.SimpleNamespace(close=lambda: None))
-    rendering = engine.Rendering(Path("tts.wav"), ((0.0, 3.0),))
-    out, _ = edges.trim(Path("show.wav"), found, [["Words."]], [[(1.0, 9.4)]], rendering, engine.EngineOptions())
+    out, _ = trim_one(monkeypatch, found, fits, (1.0, 9.4))
     assert out[0][0][0] == pytest.approx(4.6)  # where the clip cuts in, as the aligner's own starts (lead_in)
 
 
@@ -98,11 +106,7 @@ def test_a_start_the_text_fits_rather_better_past_moves_when_its_first_sound_run
         # better from the words by 0.106 (DOUBT_SUM, not MIN_SUM), measured on the held-out long show with ads
         return [] if tail else [(start, 0.603, 0.06, 1.0), (10.5, 0.531, 0.094, 0.838)]
 
-    monkeypatch.setattr(edges, "fits", fits)
-    monkeypatch.setattr(edges.match, "Comparer", lambda *a: types.SimpleNamespace(close=lambda: None))
-    rendering = engine.Rendering(Path("tts.wav"), ((0.0, 3.0),))
-    out, doubts = edges.trim(Path("show.wav"), found, [["Words."]], [[(1.0, 13.5)]], rendering,
-                             engine.EngineOptions())
+    out, doubts = trim_one(monkeypatch, found, fits, (1.0, 13.5))
     assert out[0][0][0] == pytest.approx(start) and doubts == doubted
 
 
@@ -113,10 +117,7 @@ def test_an_end_the_text_fits_rather_better_before_moves_when_its_last_sound_com
         # better up to the words by 0.2, but not by MIN_EACH backwards (the held-out long show with ads)
         return [(end, 0.674, 0.122, 1.0), (3.0, 0.52, 0.169, 0.85)] if tail else []
 
-    monkeypatch.setattr(edges, "fits", fits)
-    monkeypatch.setattr(edges.match, "Comparer", lambda *a: types.SimpleNamespace(close=lambda: None))
-    rendering = engine.Rendering(Path("tts.wav"), ((0.0, 3.0),))
-    out, _ = edges.trim(Path("show.wav"), found, [["Words."]], [[(0.0, 5.4)]], rendering, engine.EngineOptions())
+    out, _ = trim_one(monkeypatch, found, fits, (0.0, 5.4))
     assert out[0][-1][1] == pytest.approx(3.0)
 
 
@@ -130,10 +131,7 @@ def test_the_end_is_judged_before_the_start(monkeypatch) -> None:
         # nor from the words with the sting after them; from the sting, it can
         return [(start, math.inf, 0.0, 1.0), (3.3, 0.6, 0.16, 0.85)] if end > 3.0 else []
 
-    monkeypatch.setattr(edges, "fits", fits)
-    monkeypatch.setattr(edges.match, "Comparer", lambda *a: types.SimpleNamespace(close=lambda: None))
-    rendering = engine.Rendering(Path("tts.wav"), ((0.0, 2.5),))
-    out, _ = edges.trim(Path("show.wav"), found, [["Words."]], [[(0.0, 4.5)]], rendering, engine.EngineOptions())
+    out, _ = trim_one(monkeypatch, found, fits, (0.0, 4.5))
     assert out[0] == [pytest.approx((0.0, 2.7))]
 
 
