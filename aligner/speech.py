@@ -36,7 +36,10 @@ LOOKBACK = 0.30  # a start found inside speech moves back to an onset at most th
 LAG_DB = 10.0  # sound this close to a word's level, just before the VAD trusts it, is its onset (not a breath)
 VOICE_THRESHOLD = 0.5  # VAD probability above which a window is speech
 VOICE_REACH = 0.08  # loud frames this close to VAD speech count as speech (the VAD is coarse)
-MUSIC_DB = 12.0  # non-speech this far above the noise floor is music (or other sound), not silence
+MUSIC_DB = 12.0  # non-speech this far above the quiet around it is music (or other sound), not silence
+QUIET_AROUND = 30.0  # seconds around a frame whose quietest tenth is the level of its pauses (every QUIET_STEP);
+QUIET_STEP = 1.0  # where they are more than QUIET_MARGIN above the floor (a field report's noise), music is
+QUIET_MARGIN = 6.0  # measured from QUIET_MARGIN below them instead (in a studio they are 0-8 dB over the floor)
 VOICE_SMOOTH = 0.30  # VAD probabilities are averaged over this long, so music blips drop out
 LEAD_MAX = 1.5  # how far before its first word (or after its last) a clip's own room tone or crowd may reach
 AMBIENCE_DB = 40.0  # room tone is at most this far below the speech next to it...
@@ -62,6 +65,9 @@ class SpeechProfile:
     # the VAD probability (smoothed as voice) with the model started afresh after music and a silence (see
     # _after_music); None: as voice
     fresh: np.ndarray | None = None
+    # per frame, the level music stands MUSIC_DB above (see quiet_around): above the floor in a noisy stretch,
+    # whose noise is not music; None: the floor everywhere
+    quiet: np.ndarray | None = None
 
     @property
     def duration(self) -> float:
@@ -154,8 +160,11 @@ class SpeechProfile:
         return out
 
     def _music(self, a: int, b: int) -> np.ndarray:
-        """Which of frames ``a`` to ``b`` are music: loud, and rejected by the VAD."""
-        return (self.db[a:b] > self.floor + MUSIC_DB) & (self.voice[a:b] <= VOICE_THRESHOLD)
+        """Which of frames ``a`` to ``b`` are music: loud against the pauses around them, and rejected by the VAD."""
+        return (self.db[a:b] > self._quiet(a, b) + MUSIC_DB) & (self.voice[a:b] <= VOICE_THRESHOLD)
+
+    def _quiet(self, a: int, b: int) -> np.ndarray | float:
+        return self.floor if self.quiet is None else self.quiet[a:b]
 
     def _unmusical(self, a: int, b: int) -> float:
         """Seconds of frames ``a`` to ``b`` that are not music."""
@@ -400,7 +409,7 @@ def nonspeech(found: SpeechProfile, min_length: float = 2.0) -> list[tuple[float
     out = []
     for s, e in mask_runs(found.voice <= VOICE_THRESHOLD):
         if (e - s) * FRAME >= min_length:
-            kind = "music" if float(np.median(found.db[s:e])) > found.floor + MUSIC_DB else "silence"
+            kind = "music" if float(np.median(found.db[s:e] - found._quiet(s, e))) > MUSIC_DB else "silence"
             out.append((s * FRAME, e * FRAME, kind))
     return out
 
@@ -450,7 +459,25 @@ def profile(wav_path: str | os.PathLike[str]) -> SpeechProfile:
     loud = _speech_mask(db, floor)
     # a word's quiet edge is above the floor but not loud: music and tones are loud, so they never count
     soft = (db > floor + SOFT_DB) & ~loud
-    return SpeechProfile(db=db, voice=voice, speech=loud & near_voice, soft=soft, floor=floor, fresh=fresh)
+    return SpeechProfile(db=db, voice=voice, speech=loud & near_voice, soft=soft, floor=floor, fresh=fresh,
+                         quiet=quiet_around(db, floor))
+
+
+def quiet_around(db: np.ndarray, floor: float) -> np.ndarray:
+    """Per frame, the level music stands MUSIC_DB above: ``floor``, or QUIET_MARGIN below the pauses around the
+    frame where they are louder than that (a field report's noise, which is not music). The pauses' level is the
+    10th percentile of the levels within QUIET_AROUND (a window kept inside the recording), every QUIET_STEP."""
+    step, width = int(QUIET_STEP / FRAME), int(QUIET_AROUND / QUIET_STEP)
+    blocks = db[:len(db) // step * step].reshape(-1, step)
+    if len(blocks) < width:
+        return np.full(len(db), floor, dtype=np.float32)
+    windows = np.lib.stride_tricks.sliding_window_view(blocks, width, axis=0)  # (windows, step, width)
+    k = width * step // 10
+    pauses = np.concatenate([np.partition(windows[i:i + 256].reshape(-1, width * step), k, axis=1)[:, k]
+                             for i in range(0, len(windows), 256)])
+    per_block = np.pad(pauses, (width // 2, len(blocks) - len(pauses) - width // 2), mode="edge")
+    per_frame = np.pad(np.repeat(per_block, step), (0, len(db) - len(blocks) * step), mode="edge")
+    return np.maximum(per_frame - QUIET_MARGIN, floor).astype(np.float32)
 
 
 def _after_music(db: np.ndarray, floor: float, raw: np.ndarray) -> list[int]:

@@ -9,7 +9,7 @@ import pytest
 
 from aligner import pipeline, quality
 from aligner.models import Segment, Sentence, Turn
-from aligner.speech import FRAME, SpeechProfile, noise_floor
+from aligner.speech import FRAME, QUIET_MARGIN, SpeechProfile, noise_floor, nonspeech, quiet_around
 
 QUIET, ROOM, LOUD = -70.0, -45.0, -20.0
 
@@ -276,6 +276,34 @@ def test_a_sound_runs_into_music_when_loud_sound_the_vad_rejects_follows_it(afte
     found = profile(STING[0], STING[1], after, *STING[3:], voice=STING_VOICE)
     assert found.runs_into_music(0.0, 13.5) is into_music
     assert not found.runs_into_music(10.0, 13.5)  # the words, to the end
+
+
+def field_report(pause: tuple[float, float]) -> SpeechProfile:
+    """40 s of a studio (3 s words, 1 s pauses at QUIET), a field report under noise (ROOM) whose 5th pause is
+    ``pause``, then the studio again; the quiet level measured as the aligner does."""
+    studio = [(3.0, LOUD), (1.0, QUIET)] * 10
+    report = [(3.0, LOUD), (1.0, ROOM)] * 4 + [(3.0, LOUD), pause] + [(3.0, LOUD), (1.0, ROOM)] * 5
+    found = profile(*studio, *report, *studio)
+    return replace(found, quiet=quiet_around(found.db, found.floor))
+
+
+def test_music_in_a_field_report_is_measured_from_its_noise() -> None:
+    found = field_report((1.0, ROOM))
+    assert found.floor == QUIET
+    assert found.quiet[found.frame(60.0)] == pytest.approx(ROOM - QUIET_MARGIN)
+    assert found.quiet[found.frame(10.0)] == found.quiet[found.frame(110.0)] == pytest.approx(QUIET)
+
+
+@pytest.mark.parametrize(("pause", "music"), [
+    ((1.0, ROOM), False),  # the report's own noise, 25 dB over the studio's floor
+    ((1.5, -25.0), True),  # a sting 20 dB over that noise
+])
+def test_music_in_a_field_report_stands_above_its_noise(pause: tuple[float, float], music: bool) -> None:
+    found = field_report(pause)
+    assert found.runs_into_music(56.5, 60.0) is music  # the words before the pause, then the pause
+    assert replace(found, quiet=None).runs_into_music(56.5, 60.0)  # against the floor, the noise was music
+    report = [kind for start, end, kind in nonspeech(found, min_length=1.0) if 40.0 < start < 80.0]
+    assert report == ["silence"] * 4 + ["music" if music else "silence"] + ["silence"] * 5
 
 
 # a turn's words to 3 s; a pause; a sting from 4 s, its last note (which the VAD half believes) at 5 s
