@@ -59,7 +59,6 @@ class Case:
     long: bool = False
     about: str = ""
     manifests: tuple[str, ...] = DEV_MANIFESTS
-    apart: bool = False  # run only when named (--cases): a case the aligner fails, kept to measure a fix
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,8 +335,8 @@ CASES = [
     Case("long45", 109, build_long, long=True, about="45-minute show (opt-in: --long)"),
     Case("long-ads", 114, build_long_ads, long=True,
          about="45-minute show with three breaks of 12-60 s the transcript does not have (--long)"),
-    Case("story-long", 115, build_story_long, long=True, apart=True,
-         about="story under 20 dB noise amid 15-30 minutes of other people's stories (only by name)"),
+    Case("story-long", 115, build_story_long, long=True,
+         about="story under 20 dB noise amid 15-30 minutes of other people's stories (--long)"),
 ]
 HELDOUT = [  # the same recipes with other speakers and seeds, to check the figures carry over
     replace(c, name=f"h-{c.name}", seed=c.seed + 100, manifests=HELDOUT_MANIFESTS) for c in CASES if c.name != "demo"
