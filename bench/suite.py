@@ -266,6 +266,33 @@ def as_sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text[-1:] in ".!?" else ".")
 
 
+def telephone(y: np.ndarray) -> np.ndarray:
+    """``y`` as a caller on a telephone line sounds: 300-3400 Hz, sampled at 8 kHz, compressed; as long and as loud
+    as before."""
+    argv = ["ffmpeg", "-v", "error", "-f", "f32le", "-ar", str(SR), "-ac", "1", "-i", "-", "-af",
+            "highpass=f=300,lowpass=f=3400,aresample=8000,acompressor=threshold=0.05:ratio=6:attack=5:release=80,"
+            f"aresample={SR}", "-f", "f32le", "-"]
+    out = np.frombuffer(subprocess.run(argv, input=y.astype(np.float32).tobytes(), capture_output=True,
+                                       check=True).stdout, np.float32)
+    out = np.pad(out[:len(y)], (0, max(0, len(y) - len(out))))
+    return out * np.sqrt(np.mean(y**2) / (np.mean(out**2) + 1e-12))
+
+
+def build_phone(data: Path, work: Path, case: Case) -> None:
+    """One guest (the speaker of the second turn) on the telephone: each of their clips through ``telephone``."""
+    (stem,) = make_broadcast(data, work / "src", case.seed, manifests=case.manifests)
+    truth = read_truth(stem)
+    y = load(stem.with_suffix(".wav"))
+    caller = truth["turns"][1]["speaker"]
+    for t in truth["turns"]:
+        if t["speaker"] == caller:
+            for u in t["utterances"]:
+                a, b = int(u["clip_start"] * SR), int(u["clip_end"] * SR)
+                y[a:b] = telephone(y[a:b])
+    truth["telephone"] = caller
+    write_case(work, truth, y=y)
+
+
 def build_mp3_48k(data: Path, work: Path, case: Case) -> None:
     (stem,) = make_broadcast(data, work / "src", case.seed, manifests=case.manifests)
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(stem.with_suffix(".wav")), "-ac", "1",
@@ -329,6 +356,7 @@ CASES = [
          about="story with the last 30% of one show before it and 15% of the next after"),
     Case("absent", 107, build_absent, about="two invented turns that were never aired"),
     Case("mp3_48k", 108, build_mp3_48k, about="48 kbps mono MP3"),
+    Case("phone", 116, build_phone, about="one guest on the telephone (300-3400 Hz, 8 kHz, compressed)"),
     Case("ad", 113, build_ad, about="a minute of speech the transcript does not have (an ad) mid-show"),
     Case("cut", 110, build_cut, about="three invented lines inside real turns that were never aired"),
     Case("demo", 0, build_demo, about="the bundled demo episode (NPR-style page, cues, music)"),
