@@ -326,14 +326,31 @@ def build_long_ads(data: Path, work: Path, case: Case, count: int = 3) -> None:
     leaves out) before turns picked at random (seeded), never among the first four or the last three."""
     y, truth = _long(data, work, case)
     pad = _other_speakers(data, work, case, episodes=2)
-    rng = np.random.default_rng(case.seed)
-    places = sorted(rng.choice(np.arange(4, len(truth["turns"]) - 3), count, replace=False).tolist())
+    write_case(work, truth, y=_with_breaks(y, truth, pad, case.seed, count, (12.0, 60.0), (4, 3)))
+
+
+def build_promos(data: Path, work: Path, case: Case, count: int = 3) -> None:
+    """A show with ``count`` stretches of 3-9 s of other people's speech (a station ident or a promo the
+    transcript leaves out) before turns picked at random (seeded), never the first or the last."""
+    (stem,) = make_broadcast(data, work / "src", case.seed, manifests=case.manifests)
+    truth = read_truth(stem)
+    pad = _other_speakers(data, work, case)
+    write_case(work, truth, y=_with_breaks(load(stem.with_suffix(".wav")), truth, pad, case.seed, count, (3.0, 9.0),
+                                           (1, 1)))
+
+
+def _with_breaks(y: np.ndarray, truth: dict[str, Any], pad: np.ndarray, seed: int, count: int,
+                 seconds: tuple[float, float], spared: tuple[int, int]) -> np.ndarray:
+    """``y`` with ``count`` stretches of ``pad`` (``seconds`` long at most and at least, from places picked at
+    random) before turns picked at random, sparing the first and last ``spared`` turns (see put_in)."""
+    rng = np.random.default_rng(seed)
+    places = sorted(rng.choice(np.arange(spared[0], len(truth["turns"]) - spared[1]), count, replace=False).tolist())
     clips = []
     for k in places:
-        seconds = rng.uniform(12.0, 60.0)
-        at = rng.uniform(0.0, len(pad) / SR - seconds)
-        clips.append((k, pad[int(at * SR): int((at + seconds) * SR)]))
-    write_case(work, truth, y=put_in(y, truth, clips))
+        length = rng.uniform(*seconds)
+        at = rng.uniform(0.0, len(pad) / SR - length)
+        clips.append((k, pad[int(at * SR): int((at + length) * SR)]))
+    return put_in(y, truth, clips)
 
 
 def build_demo(data: Path, work: Path, case: Case) -> None:
@@ -358,6 +375,7 @@ CASES = [
     Case("mp3_48k", 108, build_mp3_48k, about="48 kbps mono MP3"),
     Case("phone", 116, build_phone, about="one guest on the telephone (300-3400 Hz, 8 kHz, compressed)"),
     Case("ad", 113, build_ad, about="a minute of speech the transcript does not have (an ad) mid-show"),
+    Case("promos", 117, build_promos, about="three stretches of 3-9 s of other speech (idents, promos) before turns"),
     Case("cut", 110, build_cut, about="three invented lines inside real turns that were never aired"),
     Case("demo", 0, build_demo, about="the bundled demo episode (NPR-style page, cues, music)"),
     Case("long45", 109, build_long, long=True, about="45-minute show (opt-in: --long)"),
