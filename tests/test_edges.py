@@ -110,6 +110,19 @@ def test_a_start_the_text_fits_rather_better_past_moves_when_its_first_sound_run
     assert out[0][0][0] == pytest.approx(start) and doubts == doubted
 
 
+@pytest.mark.parametrize(("first_word", "doubted"), [(0.84, {0}), (1.0, set())])
+def test_only_a_first_sound_the_vad_doubts_raises_a_doubt(monkeypatch, first_word: float, doubted: set[int]) -> None:
+    # a sound, a pause, then the words; the text fits rather better from the words (DOUBT_SUM, not MIN_SUM): a
+    # doubt when the VAD doubts that sound, none when it is sure of it (speech, which may be the turn's own)
+    found = profile((1.0, QUIET), (1.5, LOUD), (1.0, QUIET), (3.0, LOUD), voice=[0.0, first_word, 0.0, 1.0])
+
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
+        return [] if tail else [(start, 0.603, 0.06, 1.0), (3.5, 0.531, 0.094, first_word)]
+
+    out, doubts = trim_one(monkeypatch, found, fits, (1.0, 6.5))
+    assert out[0][0][0] == pytest.approx(1.0) and doubts == doubted
+
+
 def test_an_end_the_text_fits_rather_better_before_moves_when_its_last_sound_comes_out_of_music(monkeypatch) -> None:
     found = profile(*WORDS_THEN_STING, voice=WORDS_THEN_STING_VOICE)
 

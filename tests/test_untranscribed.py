@@ -66,6 +66,17 @@ def test_turns_after_an_ad_start_on_time_and_the_ad_is_reported(show) -> None:
     assert sm.quality.verdict == "good"
 
 
+def test_a_turn_after_a_station_ident_the_transcript_leaves_out_starts_on_time(tmp_path: Path) -> None:
+    # 4 s of another voice, too short to be looked for as a break (untranscribed.GAP): the turn after it started
+    # on it, 5 s early, before its start was let move past speech the VAD is sure of
+    wav = tmp_path / "show.wav"
+    ident = synth.speak("You are listening to Valley Public Radio, news and music for the whole valley.", "en-us+f3")
+    truth = synth.build(TURNS, wav, before={BREAK: ident})
+    turns = [s for s in align(wav, transcript_of(TURNS)).segments if s.kind == "turn"]
+    assert [round(s.start - t.start, 1) for s, t in zip(turns, truth, strict=True) if abs(s.start - t.start) > 0.3] \
+        == []
+
+
 def test_the_chain_jumps_only_where_a_turn_begins() -> None:
     # chunk costs built by hand: chunks 0-2 fit at frames 40, 60, 80, chunks 3-5 at 200, 220, 240
     z = np.zeros((6, 300))
