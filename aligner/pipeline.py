@@ -289,13 +289,15 @@ def align_wav(
                                                            span, mfcc)
     checked = [_past_music_hit(t, c, found) for t, c in zip(spoken, aired, strict=True)]
     misfit: set[int] = set()
+    overrun: set[int] = set()
     if not mismatch:
-        checked, misfit = edges.trim(wav, found, texts, checked, rendering, options)
+        checked, misfit, overrun = edges.trim(wav, found, texts, checked, rendering, options)
     progress("align", 0.95)
     segments = _build(transcript, checked)
     heard = voices.Heard(set(), set()) if mismatch else voices.heard([s for s in segments if s.kind == "turn"],
                                                                        found, mfcc)
-    segments = quality.assess(segments, found, {spoken[i].id for i in misfit}, heard.mismatched, heard.start_taken)
+    segments = quality.assess(segments, found, {spoken[i].id for i in misfit}, heard.mismatched, heard.start_taken,
+                              {spoken[i].id for i in overrun})
     if mismatch:
         segments = quality.mismatched(segments)
     elif level == "word":

@@ -27,7 +27,7 @@ from .speech import FRAME, LEAD_MAX, SpeechProfile
 
 LOW_CONFIDENCE = 0.5
 DOUBT_FLAGS = {"low_confidence", "rate_outlier", "overlaps_music", "not_in_audio", "not_aligned", "text_mismatch",
-               "voice_mismatch", "start_taken"}
+               "voice_mismatch", "start_taken", "end_overrun"}
 RATE_OUTLIER = math.log(2.2)  # more than 2.2x faster or slower than the speaker's median
 MIN_VOICED = 0.45  # a span less voiced than this is mostly music, silence or noise
 EDGE = 0.25  # seconds looked at either side of an edge
@@ -44,12 +44,13 @@ class Evidence:
     # with a sound its text fits rather better without (edges.DOUBT_SUM)
     other_voice: bool = False  # it sounds like the speaker of a turn next to it (voices.heard)...
     start_taken: bool = False  # ...or the turn before it sounds like its speaker
+    end_overrun: bool = False  # its end runs over speech its text fits much better without (edges.OVERRUN)
 
     def confidence(self) -> float:
         c_rate = 0.5 if self.rate is None else math.exp(-((self.rate / RATE_OUTLIER) ** 2) * 0.7)
         c_voiced = min(1.0, self.voiced / 0.8)
         c_onset = 0.6 + 0.4 * (0.0 if self.music_lead else self.onset)
-        c_voice = 0.5 if self.other_voice or self.start_taken else 1.0
+        c_voice = 0.5 if self.other_voice or self.start_taken or self.end_overrun else 1.0
         return round(c_rate * c_voiced * c_onset * c_voice, 3)
 
     def flags(self) -> tuple[str, ...]:
@@ -62,6 +63,8 @@ class Evidence:
             out.append("voice_mismatch")
         if self.start_taken:
             out.append("start_taken")
+        if self.end_overrun:
+            out.append("end_overrun")
         if self.confidence() < LOW_CONFIDENCE:
             out.append("low_confidence")
         return tuple(out)
@@ -133,13 +136,15 @@ def _voiced_share(seg: Segment, found: SpeechProfile) -> float:
 
 
 def assess(segments: list[Segment], found: SpeechProfile, misfit: Collection[str] = (),
-           other_voice: Collection[str] = (), start_taken: Collection[str] = ()) -> list[Segment]:
+           other_voice: Collection[str] = (), start_taken: Collection[str] = (),
+           end_overrun: Collection[str] = ()) -> list[Segment]:
     """Every timed turn and sentence with its confidence and doubt flags.
 
     :param misfit: ids of turns that open with a sound their text fits rather better without (edges.py); they
         and their first sentence are judged as opening on music.
     :param other_voice: ids of turns that sound like the speaker of a turn next to them (voices.heard), and
     :param start_taken: of turns whose speaker the turn before them sounds like.
+    :param end_overrun: of turns whose end runs over speech their text does not have (edges.py).
     """
     turns = [s for s in segments if s.kind == "turn" and s.start is not None]
     rates = median_rates(turns, found)
@@ -151,7 +156,8 @@ def assess(segments: list[Segment], found: SpeechProfile, misfit: Collection[str
             continue
         doubted = seg.id in misfit
         ev = replace(evidence(seg, found, rates.get(seg.speaker) or rates.get(None), doubted),
-                     other_voice=seg.id in other_voice, start_taken=seg.id in start_taken)
+                     other_voice=seg.id in other_voice, start_taken=seg.id in start_taken,
+                     end_overrun=seg.id in end_overrun)
         children = tuple(_assess_sentence(c, found, median_sentence_rate, doubted and k == 0)
                          for k, c in enumerate(seg.children))
         out.append(replace(seg, confidence=ev.confidence(), flags=_merge(seg.flags, ev.flags()), children=children))

@@ -20,7 +20,7 @@ WRONG_S = 1.0  # a present turn whose start is further off than this is wrong an
 # Flags that say "this time may be wrong" (issue 4). Others, such as the parser's "intro" or "archival",
 # describe the turn and are not counted as flagging it.
 DOUBT_FLAGS = frozenset({"low_confidence", "rate_outlier", "not_in_audio", "overlaps_music", "not_aligned",
-                         "voice_mismatch", "start_taken"})
+                         "voice_mismatch", "start_taken", "end_overrun"})
 PREFIX_WORDS = 3  # words that identify a sentence when sentences and utterances don't pair up 1:1
 
 

@@ -84,8 +84,8 @@ SCHEMAS: dict[str, Any] = {
             "confidence": _TIME,
             "flags": {"type": "array", "items": _STR, "description": (
                 "Doubts about the timing: low_confidence, rate_outlier, overlaps_music, voice_mismatch, "
-                "start_taken, text_mismatch, not_aligned, and not_in_audio (a turn or sentence the recording does "
-                "not hold; zero length). "
+                "start_taken, end_overrun, text_mismatch, not_aligned, and not_in_audio (a turn or sentence the "
+                "recording does not hold; zero length). "
                 "Others describe the text: intro, archival, through_interpreter, foreign_language.")},
             "children": {"type": "array", "items": ref("Segment")},
         },

@@ -31,6 +31,7 @@ WARNING_FLAGS = {
     "overlaps_music": "Music or other sound at its edges: the timing may be off",
     "voice_mismatch": "Sounds like the speaker next to it, not like its own: it may not have been aired here",
     "start_taken": "The line before sounds like this speaker: this one may start later than it should",
+    "end_overrun": "Its end runs over speech the transcript does not have (an ident or a promo?)",
     "text_mismatch": "The transcript does not seem to match this recording",
     "low_confidence": "Low confidence: the timing may be off",
     "speaker_uncertain": "The speaker could not be identified for certain",

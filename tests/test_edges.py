@@ -63,7 +63,7 @@ TWO_TURNS = profile((5.0, LOUD), (0.8, QUIET), (1.0, LOUD), (1.2, QUIET), (4.0, 
 ])
 def test_a_short_last_sound_the_text_fits_better_without_is_handed_over(
         monkeypatch, without: float, next_from_its_start: float, turn_end: float, next_start: float) -> None:
-    def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None, sure=False):  # noqa: ANN001, ANN202
         gained = without if tail else next_from_its_start
         return [(end if tail else start, 0.5, 0.1, 1.0), (points[0], 0.5 - gained / 2, 0.1 + gained / 2, 1.0)]
 
@@ -75,7 +75,7 @@ def test_a_short_last_sound_the_text_fits_better_without_is_handed_over(
 
 
 def trim_one(monkeypatch: pytest.MonkeyPatch, found: SpeechProfile, fits: Callable[..., list],
-             turn: tuple[float, float]) -> tuple[list, set[int]]:
+             turn: tuple[float, float]) -> tuple[list, set[int], set[int]]:
     """edges.trim of one one-sentence turn timed ``turn``, ``fits`` standing in for edges.fits (no audio is read)."""
     monkeypatch.setattr(edges, "fits", fits)
     monkeypatch.setattr(edges.match, "Comparer", lambda *a: types.SimpleNamespace(close=lambda: None))
@@ -87,10 +87,10 @@ def test_a_start_moved_past_a_sting_keeps_its_clip_s_room_tone(monkeypatch) -> N
     # a sting from 1 s; a pause; a clip cut in at 4.6 s, its room tone, then its words from 5.4 s
     found = profile((1.0, QUIET), (3.0, LOUD), (0.6, QUIET), (0.8, ROOM), (4.0, LOUD))
 
-    def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None, sure=False):  # noqa: ANN001, ANN202
         return [] if tail else [(start, 0.5, 0.1, 1.0), (5.4, 0.3, 0.3, 1.0)]  # clearly better without the sting
 
-    out, _ = trim_one(monkeypatch, found, fits, (1.0, 9.4))
+    out, _, _ = trim_one(monkeypatch, found, fits, (1.0, 9.4))
     assert out[0][0][0] == pytest.approx(4.6)  # where the clip cuts in, as the aligner's own starts (lead_in)
 
 
@@ -102,11 +102,11 @@ def test_a_start_the_text_fits_rather_better_past_moves_when_its_first_sound_run
         monkeypatch, sting: tuple[float, float], start: float, doubted: set[int]) -> None:
     found = profile(STING[0], STING[1], sting, *STING[3:], voice=STING_VOICE)
 
-    def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None, sure=False):  # noqa: ANN001, ANN202
         # better from the words by 0.106 (DOUBT_SUM, not MIN_SUM), measured on the held-out long show with ads
         return [] if tail else [(start, 0.603, 0.06, 1.0), (10.5, 0.531, 0.094, 0.838)]
 
-    out, doubts = trim_one(monkeypatch, found, fits, (1.0, 13.5))
+    out, doubts, _ = trim_one(monkeypatch, found, fits, (1.0, 13.5))
     assert out[0][0][0] == pytest.approx(start) and doubts == doubted
 
 
@@ -116,35 +116,61 @@ def test_only_a_first_sound_the_vad_doubts_raises_a_doubt(monkeypatch, first_wor
     # doubt when the VAD doubts that sound, none when it is sure of it (speech, which may be the turn's own)
     found = profile((1.0, QUIET), (1.5, LOUD), (1.0, QUIET), (3.0, LOUD), voice=[0.0, first_word, 0.0, 1.0])
 
-    def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None, sure=False):  # noqa: ANN001, ANN202
         return [] if tail else [(start, 0.603, 0.06, 1.0), (3.5, 0.531, 0.094, first_word)]
 
-    out, doubts = trim_one(monkeypatch, found, fits, (1.0, 6.5))
+    out, doubts, _ = trim_one(monkeypatch, found, fits, (1.0, 6.5))
     assert out[0][0][0] == pytest.approx(1.0) and doubts == doubted
 
 
 def test_an_end_the_text_fits_rather_better_before_moves_when_its_last_sound_comes_out_of_music(monkeypatch) -> None:
     found = profile(*WORDS_THEN_STING, voice=WORDS_THEN_STING_VOICE)
 
-    def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None, sure=False):  # noqa: ANN001, ANN202
         # better up to the words by 0.2, but not by MIN_EACH backwards (the held-out long show with ads)
         return [(end, 0.674, 0.122, 1.0), (3.0, 0.52, 0.169, 0.85)] if tail else []
 
-    out, _ = trim_one(monkeypatch, found, fits, (0.0, 5.4))
+    out, _, _ = trim_one(monkeypatch, found, fits, (0.0, 5.4))
     assert out[0][-1][1] == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize(("distance", "flagged"), [(0.3, True), (0.45, False)])
+def test_an_end_that_runs_over_speech_its_text_fits_much_better_without_is_flagged_not_moved(
+        monkeypatch, distance: float, flagged: bool) -> None:
+    # the words, a pause, then 4 s of speech the VAD is sure of that the transcript does not have (an ident)
+    found = profile((1.0, QUIET), (3.0, LOUD), (0.8, QUIET), (4.0, LOUD), (1.0, QUIET))
+
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None, sure=False):  # noqa: ANN001, ANN202
+        if not tail or points is None:  # no sound the VAD doubts to try
+            return []
+        return [(end, 0.6, 0.05, 1.0), *((t, distance, 0.2, 1.0) for t in points)]
+
+    monkeypatch.setattr(edges, "_extra_speech", lambda *a: [(0.0, 4.0)])  # 4 s more speech than its text takes
+    out, _, overrun = trim_one(monkeypatch, found, fits, (1.0, 8.8))
+    assert out[0][-1][1] == pytest.approx(8.8) and overrun == ({0} if flagged else set())  # 0.45 and 0.3 better
+
+
+def test_extra_speech_is_what_a_sentence_holds_beyond_its_text_at_the_recording_s_pace() -> None:
+    # four turns of one sentence each (eSpeak: 2 s each, spoken in 3 s); the last holds 4 s more, an ident
+    found = profile(*[(1.0, QUIET), (3.0, LOUD)] * 4, (0.8, QUIET), (4.0, LOUD), (1.0, QUIET))
+    rendering = engine.Rendering(Path("tts.wav"), tuple((2.0 * k, 2.0 * k + 2.0) for k in range(4)))
+    times = [[(4.0 * k + 1.0, 4.0 * k + 4.0)] for k in range(3)] + [[(13.0, 20.8)]]
+    extra = edges._extra_speech(found, [["Words."]] * 4, times, rendering)
+    assert extra[:3] == [pytest.approx((0.0, 0.0), abs=0.05)] * 3
+    assert extra[3] == pytest.approx((4.0, 4.0), abs=0.05)  # its only sentence is its first and its last
 
 
 def test_the_end_is_judged_before_the_start(monkeypatch) -> None:
     # the turn's words to 2.7 s; a pause; a sting (which the VAD believes) from 3.3 s to 4.5 s, given to the turn
     found = profile((2.7, LOUD), (0.6, QUIET), (1.2, LOUD), (2.0, QUIET), voice=[1.0, 0.0, 0.85, 0.0])
 
-    def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None, sure=False):  # noqa: ANN001, ANN202
         if tail:  # its text cannot be spoken over the words and the sting: up to the words
             return [(end, math.inf, 0.0, 1.0), (2.7, 0.5, 0.2, 0.85)]
         # nor from the words with the sting after them; from the sting, it can
         return [(start, math.inf, 0.0, 1.0), (3.3, 0.6, 0.16, 0.85)] if end > 3.0 else []
 
-    out, _ = trim_one(monkeypatch, found, fits, (0.0, 4.5))
+    out, _, _ = trim_one(monkeypatch, found, fits, (0.0, 4.5))
     assert out[0] == [pytest.approx((0.0, 2.7))]
 
 
@@ -152,7 +178,7 @@ def test_a_short_last_sound_that_runs_into_music_is_not_handed_to_the_next_turn(
     # as TWO_TURNS, with music after the 1 s sound (a sting's first notes, then the rest of it), and a quiet end
     found = profile((5.0, LOUD), (0.8, QUIET), (1.0, LOUD), (1.2, ROOM), (4.0, LOUD), (3.0, QUIET))
 
-    def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None, sure=False):  # noqa: ANN001, ANN202
         gained = 0.25 if tail else -0.10  # both texts would have it go to the next turn
         return [(end if tail else start, 0.5, 0.1, 1.0), (points[0], 0.5 - gained / 2, 0.1 + gained / 2, 1.0)]
 
@@ -169,7 +195,7 @@ def test_a_short_last_sound_that_runs_into_music_is_not_handed_to_the_next_turn(
 ])
 def test_a_short_next_turn_whose_text_is_the_handed_over_sound_moves_onto_it(
         monkeypatch, at_sound: tuple[float, float], next_turn: tuple[float, float]) -> None:
-    def fits(comparer, found, tts, start, end, *, tail=False, points=None):  # noqa: ANN001, ANN202
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None, sure=False):  # noqa: ANN001, ANN202
         if tail:  # the turn's text fits better without its last sound
             return [(end, 0.5, 0.1, 1.0), (points[0], 0.4, 0.2, 1.0)]
         return [(start, math.inf, -1.0, 1.0), (points[0], 0.5, 0.1, 1.0)]  # the next text cannot take it all
