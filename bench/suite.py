@@ -341,8 +341,8 @@ def build_promos(data: Path, work: Path, case: Case, count: int = 3) -> None:
 
 def _with_breaks(y: np.ndarray, truth: dict[str, Any], pad: np.ndarray, seed: int, count: int,
                  seconds: tuple[float, float], spared: tuple[int, int]) -> np.ndarray:
-    """``y`` with ``count`` stretches of ``pad`` (``seconds`` long at most and at least, from places picked at
-    random) before turns picked at random, sparing the first and last ``spared`` turns (see put_in)."""
+    """``y`` with ``count`` stretches of ``pad``, each ``seconds[0]`` to ``seconds[1]`` long from a random place in
+    it, before turns picked at random, sparing the first ``spared[0]`` and the last ``spared[1]`` (see put_in)."""
     rng = np.random.default_rng(seed)
     places = sorted(rng.choice(np.arange(spared[0], len(truth["turns"]) - spared[1]), count, replace=False).tolist())
     clips = []

@@ -287,7 +287,7 @@ def field_report(pause: tuple[float, float]) -> SpeechProfile:
     return replace(found, quiet=quiet_around(found.db, found.floor))
 
 
-def test_music_in_a_field_report_is_measured_from_its_noise() -> None:
+def test_the_quiet_music_stands_above_follows_a_field_report_s_noise() -> None:
     found = field_report((1.0, ROOM))
     assert found.floor == QUIET
     assert found.quiet[found.frame(60.0)] == pytest.approx(ROOM - QUIET_MARGIN)

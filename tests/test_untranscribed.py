@@ -66,15 +66,20 @@ def test_turns_after_an_ad_start_on_time_and_the_ad_is_reported(show) -> None:
     assert sm.quality.verdict == "good"
 
 
-def test_a_turn_after_a_station_ident_the_transcript_leaves_out_starts_on_time(tmp_path: Path) -> None:
-    # 4 s of another voice, too short to be looked for as a break (untranscribed.GAP): the turn after it started
-    # on it, 5 s early, before its start was let move past speech the VAD is sure of
+@pytest.mark.parametrize("before", [2, BREAK])
+def test_a_station_ident_the_transcript_leaves_out_is_no_turn_s_start_and_an_end_over_it_is_flagged(
+        tmp_path: Path, before: int) -> None:
+    # 4 s of another voice, too short to be looked for as a break (untranscribed.GAP). Before BREAK, the turn after
+    # it started on it, 5 s early, until a start could move past speech the VAD is sure of; before turn 2, the
+    # turn before it ends 4.8 s late over it, now flagged
     wav = tmp_path / "show.wav"
     ident = synth.speak("You are listening to Valley Public Radio, news and music for the whole valley.", "en-us+f3")
-    truth = synth.build(TURNS, wav, before={BREAK: ident})
+    truth = synth.build(TURNS, wav, before={before: ident})
     turns = [s for s in align(wav, transcript_of(TURNS)).segments if s.kind == "turn"]
     assert [round(s.start - t.start, 1) for s, t in zip(turns, truth, strict=True) if abs(s.start - t.start) > 0.3] \
         == []
+    assert [k for k, (s, t) in enumerate(zip(turns, truth, strict=True))
+            if abs(s.end - t.end) > 0.5 and "end_overrun" not in s.flags] == []
 
 
 def test_the_chain_jumps_only_where_a_turn_begins() -> None:
