@@ -55,7 +55,7 @@ DOUBTED = 0.93
 # An end is not moved past such speech (tried on the suites, it moved 1 end 3.1 s early and a start 2.4 s late),
 # but a turn whose text fits at least OVERRUN better up to an earlier offset is flagged: its end runs over speech
 # it does not have. The espeak idents above (9 ends 3.6-4.8 s late) reached it; of the dev and held-out turns, the
-# right ones stayed under it (2 reached 0.3), and one end 3.1 s late over a bed's music went over it.
+# right ones stayed under it (2 reached 0.3), and one end 3.1 s late over a sting went over it.
 OVERRUN = 0.4
 # Speech the VAD is sure of is tried only in a turn whose first (last) sentence holds IDENT seconds more speech
 # than its text would take at the recording's usual pace, and only when it lasts IDENT (an ident, not a word).
