@@ -130,9 +130,9 @@ def _extra_speech(found: SpeechProfile, texts: Sequence[Sequence[str]], times: S
                   rendering: engine.Rendering) -> list[tuple[float, float]]:
     """Per turn, how many seconds more speech its first and its last sentence hold than their texts would take at
     the recording's median pace (voiced seconds per second of eSpeak); 0.0 for a turn with a line not timed."""
-    ends = np.cumsum([len(t) for t in texts]).tolist()
-    pairs = [list(zip(turn, rendering.spans[e - len(turn):e], strict=True)) if turn and None not in turn else []
-             for turn, e in zip(times, ends, strict=True)]
+    first = windows.first_lines(texts)
+    pairs = [list(zip(turn, rendering.spans[a:b], strict=True)) if turn and None not in turn else []
+             for turn, a, b in zip(times, first[:-1], first[1:], strict=True)]
 
     def voiced(t: tuple[float, float]) -> float:
         return found.voiced_fraction(*t) * (t[1] - t[0])
@@ -146,8 +146,9 @@ def _runs_over(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float,
     """Whether ``turn``'s text fits OVERRUN better up to an offset before IDENT or more of speech the VAD is sure
     of (offsets :func:`fits` left out of ``fitted``)."""
     start, end = turn[0][0], turn[-1][1]
+    tried = {p[0] for p in fitted}
     sure = [t for t in found.offsets_before(start, end, REACH) if t - start >= MIN_REST and end - t >= IDENT
-            and t not in {p[0] for p in fitted}]
+            and t not in tried]
     return bool(sure) and gain(fits(comparer, found, tts, start, end, tail=True, points=sure)) >= OVERRUN
 
 
