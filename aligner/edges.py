@@ -255,6 +255,8 @@ def _best(fitted: list[tuple[float, float, float, float]]) -> float:
 
 
 def _gain(base: tuple[float, float, float, float], point: tuple[float, float, float, float]) -> float:
+    if not np.isfinite(point[1]):  # the text cannot be spoken from (up to) there: no better edge, whatever the base
+        return -np.inf
     return base[1] - point[1] + point[2] - base[2]
 
 

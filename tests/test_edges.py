@@ -52,6 +52,15 @@ def test_the_gain_is_the_best_fall_plus_rise_over_the_edge_as_it_is() -> None:
     assert edges.choose(fitted) is None and edges.gain(fitted) >= edges.DOUBT_SUM  # not moved, but doubted
 
 
+def test_an_edge_the_text_cannot_be_spoken_from_gains_nothing_whatever_the_edge_as_it_is() -> None:
+    # h-promos t11: its end ran 7.5 s over a promo, and its text could be spoken neither with all of it nor up to
+    # the promo's first pause; up to the second it could. The first two made the gain NaN, and the end unflagged.
+    fitted = [(288.78, math.inf, 0.0, 1.0), (285.9, math.inf, 0.0, 0.972), (283.11, 0.647, 0.115, 0.974)]
+    assert edges.gain(fitted) >= edges.OVERRUN
+    assert edges.gain(fitted[:2]) == -math.inf
+    assert edges.gain([(0.0, 0.5, 0.2, 1.0), (2.0, math.inf, -1.0, 1.0)]) == -math.inf
+
+
 # a turn's words to 5 s; a pause; a 1 s sound at 5.8 s; a pause; the next turn as aligned, from 8 s
 TWO_TURNS = profile((5.0, LOUD), (0.8, QUIET), (1.0, LOUD), (1.2, QUIET), (4.0, LOUD))
 
