@@ -370,6 +370,13 @@ class SpeechProfile:
             k += 1
         return (k - i) * FRAME
 
+    def quiet_before(self, t: float) -> float:
+        """Seconds without speech up to ``t``."""
+        i = k = self.frame(t)
+        while k > 0 and not self.speech[k - 1]:
+            k -= 1
+        return (i - k) * FRAME
+
     def inside_sound(self, t: float) -> bool:
         """Whether ``t`` is inside speech-like sound that began before it (its frame and the one before are speech)."""
         a = self.frame(t)

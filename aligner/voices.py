@@ -9,6 +9,7 @@ their timed turns (a channel and a voice: different microphones, phone lines and
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -33,6 +34,7 @@ MISMATCH = 0.4
 # man's eSpeak voice by 1.7 or more. On the dev turns bench, 0.1 and 0.2 flagged the same turns, 0.3 2 fewer.
 SEPARATE = 0.2
 VARIANCE_FLOOR = 1e-3
+HEAD_REACH = 10.0  # seconds from a turn's start within which its first sounds may be the previous speaker's
 
 
 class Heard(NamedTuple):
@@ -57,43 +59,92 @@ def heard(turns: Sequence[Segment], found: SpeechProfile, mfcc: np.ndarray) -> H
     out = Heard(set(), set())
     if not timed:
         return out
-    frames = [mfcc[_speech_frames(found, t.start, t.end, len(mfcc))] for t in timed]
-    halves = _Stats.stack([_Stats.of(f[:len(f) // 2]) for f in frames] + [_Stats.of(f[len(f) // 2:]) for f in frames])
-    stats = halves[:len(timed)] + halves[len(timed):]  # each turn's
-    names = [t.speaker for t in timed]
-    said = {name: np.flatnonzero(np.array(names) == name) for name in set(names)}  # each speaker's turns
-    voices = {name: stats[ks].total() for name, ks in said.items()}
-    apart: dict[tuple[str, str], bool] = {}
-
-    def told_apart(name: str, other: str) -> bool:
-        """Whether the halves of ``name``'s turns fit the rest of its voice better than ``other``'s voice (see
-        SEPARATE); halves, so that a speaker of one turn can be told apart too."""
-        if (name, other) not in apart:
-            parts = halves[np.concatenate([said[name], said[name] + len(timed)])]
-            parts = parts[parts.n >= MIN_TURN // 2]
-            gains = parts.fit(voices[name] - parts) - parts.fit(voices[other])
-            apart[name, other] = bool(gains.size) and float(gains.mean()) >= SEPARATE
-        return apart[name, other]
-
+    known = _Voices([t.speaker for t in timed], [(t.start, t.end) for t in timed], found, mfcc)
     for k, t in enumerate(timed):
-        this = stats[k]
-        own = voices[t.speaker] - this
-        if this.n < MIN_TEST or own.n < MIN_FRAMES:
+        if known.stats[k].n < MIN_TEST:
             continue
         before, after = (timed[j].speaker if 0 <= j < len(timed) else None for j in (k - 1, k + 1))
-        rivals = {s: float(this.fit(voices[s])) for s in {before, after} - {t.speaker, None}
-                  if voices[s].n >= MIN_FRAMES and told_apart(s, t.speaker)}
-        if not rivals:
-            continue
-        others = said[t.speaker][said[t.speaker] != k]
-        alone = stats[others[stats[others].n >= MIN_TURN]]  # each of the speaker's other turns on its own
-        best_own = max(float(this.fit(own)), float(this.fit(alone).max(initial=-np.inf)))
-        likest = max(rivals, key=rivals.__getitem__)
-        if rivals[likest] - best_own > MISMATCH:
+        likest = known.closer(k, known.stats[k], (before, after))
+        if likest is not None:
             out.mismatched.add(t.id)
             if likest == after != before:
                 out.start_taken.add(timed[k + 1].id)
     return out
+
+
+def heads(times: Sequence[Sequence[tuple[float, float]] | None], speakers: Sequence[str | None],
+          found: SpeechProfile, mfcc: np.ndarray) -> dict[int, list[float]]:
+    """The turns (each turn's sentence times, ``None`` for one not aired) whose first sounds are in the voice of
+    the speaker of the turn just before: for each, the onsets after a pause (within HEAD_REACH s of its start, and
+    MIN_TURN of its speech before its end) that the speech before them, from the turn's start, fits that voice
+    better than its own by MISMATCH (as in :func:`heard`). That speech is most likely the previous speaker's last
+    words: a sentence the transcript leaves out (the aligner gives it to the next turn) or the end of their turn.
+
+    :param speakers: each turn's speaker; ``None`` for a turn whose voice says nothing of its speaker's (an
+        interpreter's).
+    """
+    timed = [k for k, t in enumerate(times) if t and None not in t and t[-1][1] > t[0][0] and speakers[k]]
+    if len(timed) < 2:
+        return {}
+    known = _Voices([speakers[k] for k in timed], [(times[k][0][0], times[k][-1][1]) for k in timed], found, mfcc)
+    out: dict[int, list[float]] = {}
+    for n, (j, k) in enumerate(itertools.pairwise(timed), start=1):
+        if j != k - 1 or speakers[j] == speakers[k]:
+            continue
+        start, end = times[k][0][0], times[k][-1][1]
+        taken = []
+        for onset in found.onsets_after(start, end, HEAD_REACH):
+            head = _Stats.of(mfcc[_speech_frames(found, start, onset, len(mfcc))])
+            if MIN_TURN <= head.n <= known.stats[n].n - MIN_TURN and known.closer(n, head, (speakers[j],)):
+                taken.append(onset)
+        if taken:
+            out[k] = taken
+    return out
+
+
+class _Voices:
+    """The speakers' voices, from timed turns: each turn's speech frames summed up (and each half's), and each
+    speaker's, all their turns' together."""
+
+    def __init__(self, speakers: Sequence[str], spans: Sequence[tuple[float, float]], found: SpeechProfile,
+                 mfcc: np.ndarray) -> None:
+        frames = [mfcc[_speech_frames(found, a, b, len(mfcc))] for a, b in spans]
+        count = len(frames)
+        self.halves = _Stats.stack([_Stats.of(f[:len(f) // 2]) for f in frames]
+                                   + [_Stats.of(f[len(f) // 2:]) for f in frames])
+        self.stats = self.halves[:count] + self.halves[count:]  # each turn's
+        self.names = list(speakers)
+        self.said = {name: np.flatnonzero(np.array(self.names) == name) for name in set(self.names)}  # their turns
+        self.voices = {name: self.stats[ks].total() for name, ks in self.said.items()}
+        self._apart: dict[tuple[str, str], bool] = {}
+
+    def closer(self, k: int, frames: _Stats, others: Sequence[str | None]) -> str | None:
+        """Of the speakers ``others``, the one whose voice ``frames`` of turn ``k`` fit better by MISMATCH than
+        they fit its own speaker's (the better of that speaker's other speech pooled and each of their other turns
+        on its own), when the two voices can be told apart; ``None`` if there is none, or too little own speech."""
+        name = self.names[k]
+        own = self.voices[name] - frames
+        if own.n < MIN_FRAMES:
+            return None
+        rivals = {s: float(frames.fit(self.voices[s])) for s in set(others) - {name, None}
+                  if self.voices[s].n >= MIN_FRAMES and self._told_apart(s, name)}
+        if not rivals:
+            return None
+        others_of = self.said[name][self.said[name] != k]
+        alone = self.stats[others_of[self.stats[others_of].n >= MIN_TURN]]  # each of the speaker's other turns
+        best_own = max(float(frames.fit(own)), float(frames.fit(alone).max(initial=-np.inf)))
+        likest = max(rivals, key=rivals.__getitem__)
+        return likest if rivals[likest] - best_own > MISMATCH else None
+
+    def _told_apart(self, name: str, other: str) -> bool:
+        """Whether the halves of ``name``'s turns fit the rest of its voice better than ``other``'s voice (see
+        SEPARATE); halves, so that a speaker of one turn can be told apart too."""
+        if (name, other) not in self._apart:
+            parts = self.halves[np.concatenate([self.said[name], self.said[name] + len(self.names)])]
+            parts = parts[parts.n >= MIN_TURN // 2]
+            gains = parts.fit(self.voices[name] - parts) - parts.fit(self.voices[other])
+            self._apart[name, other] = bool(gains.size) and float(gains.mean()) >= SEPARATE
+        return self._apart[name, other]
 
 
 def _speech_frames(found: SpeechProfile, start: float, end: float, count: int) -> np.ndarray:

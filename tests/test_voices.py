@@ -85,6 +85,31 @@ def test_a_turn_never_aired_that_took_the_next_speakers_start_is_flagged(show) -
     assert {"voice_mismatch", "not_in_audio"} & set(invented.flags), invented
 
 
+def test_a_turn_that_starts_with_the_previous_speakers_last_words_has_them_as_its_head(show) -> None:
+    wav, truth = show
+    found, mfcc = speech.profile(wav), engine.mfcc(wav)
+    speakers = [t.speaker for t in truth]
+    times = [[(t.start, t.end)] for t in truth]
+    assert voices.heads(times, speakers, found, mfcc) == {}
+    ann, bob = truth[0], truth[1]
+    times[0], times[1] = [(ann.start, ann.end - 2.0)], [(ann.end - 2.0, bob.end)]  # bob's turn took ann's last 2 s
+    taken = voices.heads(times, speakers, found, mfcc)
+    assert list(taken) == [1] and taken[1][0] == pytest.approx(bob.start, abs=0.1)
+    assert voices.heads(times, [speakers[0], None, *speakers[2:]], found, mfcc) == {}  # an interpreter's: not judged
+
+
+@pytest.mark.parametrize("left_out", [0, 1, 3, 4])
+def test_a_sentence_the_transcript_leaves_out_stays_with_its_speaker(show, left_out: int) -> None:
+    # a web transcript that drops a turn's last sentence: the aligner gave it to the next turn, which started
+    # 2.4-3.5 s early in the previous speaker's voice, unflagged
+    wav, truth = show
+    speaker, voice, text = TURNS[left_out]
+    turns = [*TURNS[:left_out], (speaker, voice, text[:text.rindex(". ") + 1]), *TURNS[left_out + 1:]]
+    got = [s for s in align(wav, transcript_of(turns)).segments if s.kind == "turn"]
+    assert got[left_out + 1].start == pytest.approx(truth[left_out + 1].start, abs=0.3)
+    assert got[left_out].end == pytest.approx(truth[left_out].end, abs=0.3)  # it ends with its speaker's words
+
+
 def test_fit_from_summed_frames_is_the_mean_log_likelihood_of_the_frames() -> None:
     rng = np.random.default_rng(1)
     voice = rng.normal(2.0, 3.0, size=(400, 13))
