@@ -260,6 +260,24 @@ def build_cut(data: Path, work: Path, case: Case) -> None:
     write_case(work, truth, audio_src=stem.with_suffix(".wav"))
 
 
+def build_left_out(data: Path, work: Path, case: Case, count: int = 4, longest: float = 8.0) -> None:
+    """``count`` turns (of two or more clips, spread over the show, never the last) whose last clip's text the
+    transcript leaves out, as a web transcript may drop a sentence that aired: the truth turn keeps its times (its
+    speaker says it) and lists the text under ``left_out``. Only clips of at most ``longest`` s of speech (a
+    sentence: longer stretches, such as a held-out reading of a sonnet, are breaks, see case ``ad``)."""
+    (stem,) = make_broadcast(data, work / "src", case.seed, manifests=case.manifests)
+    truth = read_truth(stem)
+    turns = truth["turns"]
+    several = [k for k, t in enumerate(turns[:-1]) if len(t["utterances"]) >= 2
+               and t["utterances"][-1]["speech_end"] - t["utterances"][-1]["speech_start"] <= longest]
+    for k in several[::max(1, len(several) // count)][:count]:
+        *kept, dropped = turns[k]["utterances"]
+        turns[k]["text"] = " ".join(as_sentence(u["text"]) for u in kept)
+        turns[k]["utterances"] = kept
+        turns[k]["left_out"] = [dropped["text"]]
+    write_case(work, truth, audio_src=stem.with_suffix(".wav"))
+
+
 def as_sentence(text: str) -> str:
     """``text`` as a sentence of its own: capitalised, ending in a full stop (held-out texts have neither)."""
     text = text.strip()
@@ -377,6 +395,7 @@ CASES = [
     Case("ad", 113, build_ad, about="a minute of speech the transcript does not have (an ad) mid-show"),
     Case("promos", 117, build_promos, about="three stretches of 3-9 s of other speech (idents, promos) before turns"),
     Case("cut", 110, build_cut, about="three invented lines inside real turns that were never aired"),
+    Case("left-out", 118, build_left_out, about="four turns whose last sentence aired but the transcript leaves out"),
     Case("demo", 0, build_demo, about="the bundled demo episode (NPR-style page, cues, music)"),
     Case("long45", 109, build_long, long=True, about="45-minute show (opt-in: --long)"),
     Case("long-ads", 114, build_long_ads, long=True,
