@@ -74,9 +74,9 @@ HAND_OVER = 0.05
 # the aligner gives to the next turn) leave the turn when its text fits better without them by HAND_OVER, and end
 # the previous turn when it ended at most SAME_SPEAKER before them: a pause between sentences, not a break.
 # Leaving out the last sentence of one of 5 turns of an espeak show (test_voices.py), 4 next turns started 2.4-3.5 s
-# early; none does since. On the dev and held-out --long suites, 7 turns' first sounds were in the previous voice:
-# 5 right turns, whose texts fitted 0.027 worse or more without them (none moved), and 2 of h-left-out that had
-# started 1.6 and 3.4 s early, which gained 0.056 and 0.22 (both now start within 13 ms).
+# early; none does since. On the dev and held-out --long suites, 25 turns' first sounds fitted the previous voice
+# better than their own: 22 right turns, whose texts fitted at most 0.029 better without them (none moved), and 3
+# of left-out and h-left-out that had started 1.6-3.4 s early, which gained 0.056-0.258 (all now within 13 ms).
 SAME_SPEAKER = 1.0
 STEP = engine.MFCC_STEP
 SILENT_C0 = 1.0  # eSpeak's silence is its MFCCs' lowest c0 (log energy); its words are well above it

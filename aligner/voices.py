@@ -77,8 +77,9 @@ def heads(times: Sequence[Sequence[tuple[float, float]] | None], speakers: Seque
     """The turns (each turn's sentence times, ``None`` for one not aired) whose first sounds are in the voice of
     the speaker of the turn just before: for each, the onsets after a pause (within HEAD_REACH s of its start, and
     MIN_TURN of its speech before its end) that the speech before them, from the turn's start, fits that voice
-    better than its own by MISMATCH (as in :func:`heard`). That speech is most likely the previous speaker's last
-    words: a sentence the transcript leaves out (the aligner gives it to the next turn) or the end of their turn.
+    better than its own (as in :func:`heard`, but by any margin: edges.trim moves a start only when the text
+    agrees). That speech may be the previous speaker's last words: a sentence the transcript leaves out (the
+    aligner gives it to the next turn) or the end of their turn.
 
     :param speakers: each turn's speaker; ``None`` for a turn whose voice says nothing of its speaker's (an
         interpreter's).
@@ -95,7 +96,7 @@ def heads(times: Sequence[Sequence[tuple[float, float]] | None], speakers: Seque
         taken = []
         for onset in found.onsets_after(start, end, HEAD_REACH):
             head = _Stats.of(mfcc[_speech_frames(found, start, onset, len(mfcc))])
-            if MIN_TURN <= head.n <= known.stats[n].n - MIN_TURN and known.closer(n, head, (speakers[j],)):
+            if MIN_TURN <= head.n <= known.stats[n].n - MIN_TURN and known.closer(n, head, (speakers[j],), by=0.0):
                 taken.append(onset)
         if taken:
             out[k] = taken
@@ -118,8 +119,8 @@ class _Voices:
         self.voices = {name: self.stats[ks].total() for name, ks in self.said.items()}
         self._apart: dict[tuple[str, str], bool] = {}
 
-    def closer(self, k: int, frames: _Stats, others: Sequence[str | None]) -> str | None:
-        """Of the speakers ``others``, the one whose voice ``frames`` of turn ``k`` fit better by MISMATCH than
+    def closer(self, k: int, frames: _Stats, others: Sequence[str | None], by: float = MISMATCH) -> str | None:
+        """Of the speakers ``others``, the one whose voice ``frames`` of turn ``k`` fit better ``by`` this much than
         they fit its own speaker's (the better of that speaker's other speech pooled and each of their other turns
         on its own), when the two voices can be told apart; ``None`` if there is none, or too little own speech."""
         name = self.names[k]
@@ -134,7 +135,7 @@ class _Voices:
         alone = self.stats[others_of[self.stats[others_of].n >= MIN_TURN]]  # each of the speaker's other turns
         best_own = max(float(frames.fit(own)), float(frames.fit(alone).max(initial=-np.inf)))
         likest = max(rivals, key=rivals.__getitem__)
-        return likest if rivals[likest] - best_own > MISMATCH else None
+        return likest if rivals[likest] - best_own > by else None
 
     def _told_apart(self, name: str, other: str) -> bool:
         """Whether the halves of ``name``'s turns fit the rest of its voice better than ``other``'s voice (see
