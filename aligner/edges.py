@@ -114,7 +114,7 @@ def trim(
                               sure=extra[i][0] >= IDENT and not tail)
                 edge = choose(fitted)
                 if edge is None and not tail and heads.get(i):
-                    edge = _handed_back(comparer, found, tts[i], turn, out[i - 1], heads[i])
+                    edge = _handed_back(comparer, found, tts[i], turn, out[i - 1] if i else None, heads[i])
                     if edge is not None:
                         handed.add(i)
                 doubtful = fitted if tail else _past_doubt(found, turn[0][0], fitted)

@@ -291,9 +291,8 @@ def align_wav(
     misfit: set[int] = set()
     overrun: set[int] = set()
     if not mismatch:
-        speakers = [None if "through_interpreter" in t.flags else t.speaker for t in spoken]
         checked, misfit, overrun = edges.trim(wav, found, texts, checked, rendering, options,
-                                              voices.heads(checked, speakers, found, mfcc))
+                                              voices.heads(checked, spoken, found, mfcc))
     progress("align", 0.95)
     segments = _build(transcript, checked)
     heard = voices.Heard(set(), set()) if mismatch else voices.heard([s for s in segments if s.kind == "turn"],

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .engine import MFCC_STEP
-from .models import Segment
+from .models import Segment, Turn
 from .speech import FRAME, SpeechProfile
 
 # A speaker with less speech than this (4 s of MFCC frames) has no voice model (at 2 s, 3 more right turns were
@@ -54,8 +54,7 @@ def heard(turns: Sequence[Segment], found: SpeechProfile, mfcc: np.ndarray) -> H
 
     :param mfcc: the recording's MFCCs at MFCC_STEP (:func:`engine.mfcc`).
     """
-    timed = [t for t in turns if t.start is not None and t.end is not None and t.end > t.start and t.speaker
-             and "through_interpreter" not in t.flags]  # an interpreter's voice is not the speaker's
+    timed = [t for t in turns if t.start is not None and t.end is not None and t.end > t.start and _in_own_voice(t)]
     out = Heard(set(), set())
     if not timed:
         return out
@@ -72,8 +71,8 @@ def heard(turns: Sequence[Segment], found: SpeechProfile, mfcc: np.ndarray) -> H
     return out
 
 
-def heads(times: Sequence[Sequence[tuple[float, float]] | None], speakers: Sequence[str | None],
-          found: SpeechProfile, mfcc: np.ndarray) -> dict[int, list[float]]:
+def heads(times: Sequence[Sequence[tuple[float, float]] | None], turns: Sequence[Turn], found: SpeechProfile,
+          mfcc: np.ndarray) -> dict[int, list[float]]:
     """The turns (each turn's sentence times, ``None`` for one not aired) whose first sounds are in the voice of
     the speaker of the turn just before: for each, the onsets after a pause (within HEAD_REACH s of its start, and
     MIN_TURN of its speech before its end) that the speech before them, from the turn's start, fits that voice
@@ -81,10 +80,10 @@ def heads(times: Sequence[Sequence[tuple[float, float]] | None], speakers: Seque
     agrees). That speech may be the previous speaker's last words: a sentence the transcript leaves out (the
     aligner gives it to the next turn) or the end of their turn.
 
-    :param speakers: each turn's speaker; ``None`` for a turn whose voice says nothing of its speaker's (an
-        interpreter's).
+    :param turns: the turns the times are of.
     """
-    timed = [k for k, t in enumerate(times) if t and None not in t and t[-1][1] > t[0][0] and speakers[k]]
+    speakers = [t.speaker for t in turns]
+    timed = [k for k, t in enumerate(times) if t and None not in t and t[-1][1] > t[0][0] and _in_own_voice(turns[k])]
     if len(timed) < 2:
         return {}
     known = _Voices([speakers[k] for k in timed], [(times[k][0][0], times[k][-1][1]) for k in timed], found, mfcc)
@@ -101,6 +100,11 @@ def heads(times: Sequence[Sequence[tuple[float, float]] | None], speakers: Seque
         if taken:
             out[k] = taken
     return out
+
+
+def _in_own_voice(turn: Segment | Turn) -> bool:
+    """Whether a turn's voice tells of its speaker's: it has a speaker, and no interpreter speaks for them."""
+    return bool(turn.speaker) and "through_interpreter" not in turn.flags
 
 
 class _Voices:

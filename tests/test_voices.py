@@ -88,14 +88,15 @@ def test_a_turn_never_aired_that_took_the_next_speakers_start_is_flagged(show) -
 def test_a_turn_that_starts_with_the_previous_speakers_last_words_has_them_as_its_head(show) -> None:
     wav, truth = show
     found, mfcc = speech.profile(wav), engine.mfcc(wav)
-    speakers = [t.speaker for t in truth]
+    turns = transcript_of(TURNS).turns
     times = [[(t.start, t.end)] for t in truth]
-    assert voices.heads(times, speakers, found, mfcc) == {}
+    assert voices.heads(times, turns, found, mfcc) == {}
     ann, bob = truth[0], truth[1]
     times[0], times[1] = [(ann.start, ann.end - 2.0)], [(ann.end - 2.0, bob.end)]  # bob's turn took ann's last 2 s
-    taken = voices.heads(times, speakers, found, mfcc)
+    taken = voices.heads(times, turns, found, mfcc)
     assert list(taken) == [1] and taken[1][0] == pytest.approx(bob.start, abs=0.1)
-    assert voices.heads(times, [speakers[0], None, *speakers[2:]], found, mfcc) == {}  # an interpreter's: not judged
+    interpreted = [turns[0], replace(turns[1], flags=("through_interpreter",)), *turns[2:]]
+    assert voices.heads(times, interpreted, found, mfcc) == {}  # an interpreter's voice: not judged
 
 
 @pytest.mark.parametrize("left_out", [0, 1, 3, 4])
