@@ -60,6 +60,12 @@ def _taps(weight: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.concatenate([weight[:, :, k].T for k in range(3)], axis=1))
 
 
+def _stacked(weight: np.ndarray, taps: tuple[int, ...]) -> np.ndarray:
+    """A kernel-3 convolution's ``(out, in, 3)`` weights of ``taps``, as one ``(len(taps) * in, out)`` matrix: one
+    output frame from as many input frames side by side."""
+    return np.ascontiguousarray(np.concatenate([weight[:, :, k].T for k in taps]))
+
+
 def _conv(x: np.ndarray, taps: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """ReLU of a kernel-3 convolution over the frames of each window, ``(n, frames, in)`` to ``(n, frames, out)``,
     zero-padded at both ends of the window (as the model's ``pads=[1, 1]``)."""
@@ -76,7 +82,8 @@ class _Network:
     """The model's 16 kHz branch, its weights laid out for numpy."""
 
     stft: np.ndarray  # (FFT, 2 * bins): the windowed DFT, real parts then imaginary
-    convs: tuple[tuple[np.ndarray, np.ndarray], ...]  # (taps, bias) of the first two convolutions
+    conv1: tuple[np.ndarray, np.ndarray]  # (taps, bias) of the first convolution
+    conv2: tuple[np.ndarray, np.ndarray, np.ndarray]  # the taps each of its two outputs sees, stacked, and bias
     conv3: tuple[np.ndarray, np.ndarray]  # its two taps that see data, stacked, and bias
     conv4: tuple[np.ndarray, np.ndarray]  # its middle tap (the only one that sees data) and bias
     input_gates: tuple[np.ndarray, np.ndarray]  # (weight, both biases): LSTM gates from the features
@@ -110,8 +117,9 @@ class _Network:
         conv = [(p[f"encoder.{k}.reparam_conv.weight"], p[f"encoder.{k}.reparam_conv.bias"]) for k in range(4)]
         return cls(
             stft=np.ascontiguousarray(p["stft.forward_basis_buffer"][:, 0, :].T),
-            convs=tuple((_taps(w), b) for w, b in conv[:2]),
-            conv3=(np.ascontiguousarray(np.concatenate([conv[2][0][:, :, 1].T, conv[2][0][:, :, 2].T])), conv[2][1]),
+            conv1=(_taps(conv[0][0]), conv[0][1]),
+            conv2=(_stacked(conv[1][0], (1, 2)), _stacked(conv[1][0], (0, 1, 2)), conv[1][1]),
+            conv3=(_stacked(conv[2][0], (1, 2)), conv[2][1]),
             conv4=(np.ascontiguousarray(conv[3][0][:, :, 1].T), conv[3][1]),
             input_gates=(np.ascontiguousarray(ifog(p["decoder.rnn.weight_ih"]).T),
                          ifog(p["decoder.rnn.bias_ih"] + p["decoder.rnn.bias_hh"])),
@@ -131,9 +139,13 @@ class _Network:
         spectra = [f @ self.stft for f in frames]
         bins = self.stft.shape[1] // 2
         magnitude = np.stack([np.sqrt(np.square(s[:, :bins]) + np.square(s[:, bins:])) for s in spectra], axis=1)
-        x = _conv(magnitude, *self.convs[0])  # 4 frames
-        x = _conv(x, *self.convs[1])[:, ::2]  # stride 2: 2 frames
-        x = np.maximum(x.reshape(n, -1) @ self.conv3[0] + self.conv3[1], 0)  # stride 2: 1 frame
+        x = _conv(magnitude, *self.conv1)  # 4 frames
+        # stride 2, padded by one frame: frame 0 sees frames 0-1, frame 2 frames 1-3 (the taps that see padding
+        # are left out, as are frames 1 and 3, which the stride drops)
+        first, second, bias = self.conv2
+        x = np.stack([x[:, :2].reshape(n, -1) @ first, x[:, 1:].reshape(n, -1) @ second], axis=1) + bias
+        x = np.maximum(x, 0, out=x)
+        x = np.maximum(x.reshape(n, -1) @ self.conv3[0] + self.conv3[1], 0)  # stride 2: 1 frame, as frame 0 above
         x = np.maximum(x @ self.conv4[0] + self.conv4[1], 0)
         return x @ self.input_gates[0] + self.input_gates[1]
 
@@ -183,10 +195,14 @@ def afresh(wav_path: str | os.PathLike[str], probs: np.ndarray, starts: Sequence
     my fellow Americans" after a music bed and 0.4 s of silence: 0.73 on average, 0.94 afresh)."""
     out = probs.copy()
     spans = [(w, min(len(probs), w + AFRESH)) for w in starts if w < len(probs)]
-    size = STREAMS // THREADS  # streams stepped together, as in each thread of one pass
-    for batch in (spans[k:k + size] for k in range(0, len(spans), size)):
-        for (first, stop), p in zip(batch, _probabilities(wav_path, batch, afresh=True), strict=True):
-            out[first:stop] = p
+    # STREAMS spans stepped together: as many windows at a time as a thread of one pass works on (AFRESH is half a
+    # CHUNK); the batches in THREADS threads
+    batches = [spans[k:k + STREAMS] for k in range(0, len(spans), STREAMS)]
+    with ThreadPoolExecutor(THREADS) as pool:
+        for batch, got in zip(batches, pool.map(lambda b: _probabilities(wav_path, b, afresh=True), batches),
+                              strict=True):
+            for (first, stop), p in zip(batch, got, strict=True):
+                out[first:stop] = p
     return out
 
 

@@ -82,3 +82,14 @@ def test_started_afresh_the_model_hears_as_at_the_start_of_a_recording(long_wav:
     # the same but for the first window's 4 ms of context, which the new model has as silence
     assert np.abs(again[at:at + vad.AFRESH] - theirs).max() < 0.05, np.abs(again[at:at + vad.AFRESH] - theirs).max()
     assert np.abs(again[at + 10:at + vad.AFRESH] - theirs[10:]).max() < 1e-3
+
+
+def test_many_fresh_starts_at_once_are_each_as_alone(long_wav: Path) -> None:
+    # more starts than one batch holds: the batches run in threads side by side
+    probs = vad.speech_probability(long_wav)
+    starts = [400 + 1000 * k for k in range(vad.STREAMS + 3)]
+    together = vad.afresh(long_wav, probs, starts)
+    for at in (starts[0], starts[vad.STREAMS], starts[-1]):
+        alone = vad.afresh(long_wav, probs, [at])
+        assert np.abs(together[at:at + vad.AFRESH] - alone[at:at + vad.AFRESH]).max() < 1e-5
+    assert np.array_equal(together[:starts[0]], probs[:starts[0]])
