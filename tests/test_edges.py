@@ -83,6 +83,21 @@ def test_a_short_last_sound_the_text_fits_better_without_is_handed_over(
     assert turn[-1][1] == pytest.approx(turn_end) and after[0][0] == pytest.approx(next_start)
 
 
+def test_a_sound_the_next_text_fits_better_without_by_one_measure_only_goes_to_it(monkeypatch) -> None:
+    # promos t2: JFK's first words, taken out of the turn before; his text fitted closer from his start as aligned
+    # (0.739 -> 0.601) but no clearer (0.121 -> 0.117), and they went to neither turn: he started 5 s late
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None, sure=False):  # noqa: ANN001, ANN202
+        if tail:  # the turn's text fits better without its last sound
+            return [(end, 0.5, 0.1, 1.0), (points[0], 0.4, 0.2, 1.0)]
+        return [(start, 0.739, 0.121, 1.0), (points[0], 0.601, 0.117, 1.0)]
+
+    monkeypatch.setattr(edges, "fits", fits)
+    turn, after = [(0.0, 6.8)], [(8.0, 12.0)]
+    edges._hand_over(types.SimpleNamespace(fit=lambda tts, span: (0.5, 0.1)), TWO_TURNS, (0.0, 6.0), (6.0, 10.0),
+                     turn, after)
+    assert turn[-1][1] == pytest.approx(5.0) and after[0][0] == pytest.approx(5.8)
+
+
 def trim_one(monkeypatch: pytest.MonkeyPatch, found: SpeechProfile, fits: Callable[..., list],
              turn: tuple[float, float]) -> tuple[list, set[int], set[int]]:
     """edges.trim of one one-sentence turn timed ``turn``, ``fits`` standing in for edges.fits (no audio is read)."""
