@@ -83,6 +83,13 @@ HAND_OVER = 0.05
 # better than their own: 22 right turns, whose texts fitted at most 0.029 better without them (none moved), and 3
 # of left-out and h-left-out that had started 1.6-3.4 s early, which gained 0.056-0.258 (all now within 13 ms).
 SAME_SPEAKER = 1.0
+# A turn's end is not moved back so far that less than 1/MAX_PACE voiced seconds of audio are left per second of its
+# text's eSpeak rendering: match.dtw_cost lets a text dwell on an audio frame, so a short span of anything fits a
+# long text. On the short dev and held-out shows, the turns as aligned held 1.3 s of eSpeak per voiced second at
+# most, and the 28 edges chosen 0.6-1.3, but for one end moved 8 s back onto a promo's first 1.6 s (3.1). Starts
+# are left free: a text may hold a line that was never aired, and held to the same pace, a turn with one such line
+# (bench/cut_lines.py, mp3_48k seed 2) kept a start 3.3 s early on the end of the turn before.
+MAX_PACE = 2.0
 STEP = engine.MFCC_STEP
 SILENT_C0 = 1.0  # eSpeak's silence is its MFCCs' lowest c0 (log energy); its words are well above it
 
@@ -234,7 +241,8 @@ def fits(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float, float
     before), the turn's own first.
 
     The audio runs to COMPARED seconds past the farthest onset (before the farthest offset), and the text as
-    far as that point would have it. The MFCCs are taken once; the audio played backwards is their frames
+    far as that point would have it; up to an offset that leaves too little speech for that text (MAX_PACE), it
+    cannot be spoken (distance ``inf``). The MFCCs are taken once; the audio played backwards is their frames
     reversed."""
     if points is None and tail:
         points = [t for t in found.offsets_before(start, end, REACH) if t - start >= MIN_REST
@@ -260,7 +268,10 @@ def fits(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float, float
     cut = [slice(_frame(a - lo), _frame(b - lo)) for a, b in spans]
     tried = (end if tail else start, *points)
     between = [1.0, *(found.belief(min(a, b), max(a, b)) for a, b in zip(tried, tried[1:], strict=False))]
-    return [(t, *_fit(q, audio[c][keep[c]]), v) for t, c, v in zip(tried, cut, between, strict=True)]
+    too_short = [tail and k > 0 and text[1] - text[0] > MAX_PACE * found.voiced_fraction(a, b) * (b - a)
+                 for k, (a, b) in enumerate(spans)]
+    return [(t, *((np.inf, 0.0) if short else _fit(q, audio[c][keep[c]])), v)
+            for t, c, v, short in zip(tried, cut, between, too_short, strict=True)]
 
 
 def _past_doubt(found: SpeechProfile, start: float, fitted: list[tuple[float, float, float, float]]

@@ -8,6 +8,7 @@ import types
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_speech import LOUD, QUIET, ROOM, STING, STING_VOICE, WORDS_THEN_STING, WORDS_THEN_STING_VOICE, profile
 
@@ -59,6 +60,21 @@ def test_an_edge_the_text_cannot_be_spoken_from_gains_nothing_whatever_the_edge_
     assert edges.gain(fitted) >= edges.OVERRUN
     assert edges.gain(fitted[:2]) == -math.inf
     assert edges.gain([(0.0, 0.5, 0.2, 1.0), (2.0, math.inf, -1.0, 1.0)]) == -math.inf
+
+
+def test_an_end_is_not_moved_back_so_far_that_its_text_would_be_spoken_over_twice_as_fast() -> None:
+    # promos t5: the end of a turn on a promo's first 1.6 s and its own 4.7 s was moved back 8 s, onto the promo
+    # alone, as a short span of anything fits a long text (its eSpeak took 3.1 s per voiced second there)
+    found = profile((0.5, QUIET), (1.5, LOUD), (0.5, QUIET), (5.0, LOUD), (0.5, QUIET))
+    rng = np.random.default_rng(0)
+    comparer = types.SimpleNamespace(
+        audio_mfcc=lambda a, b: rng.normal(size=(int((b - a) / edges.STEP), 13)),
+        kept=lambda a, n: np.ones(n, dtype=bool),
+        tts_mfcc=lambda a, b: rng.normal(size=(int((b - a) / edges.STEP), 13)))
+    fitted = edges.fits(comparer, found, (0.0, 4.0), 0.5, 7.5, tail=True, points=[6.0, 2.0])
+    assert [p[0] for p in fitted] == [7.5, 6.0, 2.0]
+    assert np.isfinite(fitted[1][1]) and fitted[2][1] == math.inf  # 4 s of eSpeak in 5 s of speech, not in 1.5 s
+    assert edges.gain(fitted[:1] + fitted[2:]) == -math.inf
 
 
 # a turn's words to 5 s; a pause; a 1 s sound at 5.8 s; a pause; the next turn as aligned, from 8 s
