@@ -56,10 +56,10 @@ Progress = Callable[[float], None]
 def align_span(
     wav_path: Path, found: SpeechProfile, texts: Sequence[str], options: engine.EngineOptions,
     span: tuple[float, float] | None = None, rendering: engine.Rendering | None = None,
-    frames: Frames | None = None,
+    frames: Frames | None = None, snapped: bool = True,
 ) -> list[tuple[float, float]]:
     """Align ``texts`` (already synthesised as ``rendering``, if given) to the speech inside ``span`` (default:
-    the whole recording), edges snapped to speech.
+    the whole recording), edges snapped to speech (unless not ``snapped``: as aeneas's DTW put them).
 
     :param frames: the recording's MFCCs over ``span`` at ``options``' step, already taken: the speech is then cut
         on their frames, and aeneas is given theirs instead of taking its own.
@@ -80,6 +80,8 @@ def align_span(
             timemap = splice(wav_path, spans, target)
         taken = frames.spliced(spans) if frames is not None and spans else None
         raw = engine.align_fragments(target, list(texts), options, rendering, taken)
+    if not snapped:
+        return [(timemap.to_source(a), timemap.to_source(b, is_end=True)) for a, b in raw]
     times: list[tuple[float, float]] = []
     for a, b in raw:
         before = times[-1][1] if times else lo
@@ -118,7 +120,8 @@ def align_sentences(
         taking = (workers.submit("frames", (wav_path,), found.duration)
                   if mfcc is None and options.frame_step == MFCC_STEP else None)
         by_turn = rendering.joined([len(t) for t in turns]) if rendering else None
-        coarse = align_span(wav_path, found, [" ".join(t) for t in turns], coarse_options(options), span, by_turn)
+        coarse = align_span(wav_path, found, [" ".join(t) for t in turns], coarse_options(options), span, by_turn,
+                            snapped=False)  # only the windows' bounds
         frames = Frames(0, mfcc) if mfcc is not None else taking.result() if taking else None
         progress(0.2)
         # Windows of about WINDOW_SECONDS of turns, each aligned with CONTEXT turns on either side and
@@ -188,8 +191,8 @@ def _join_gap_frames() -> np.ndarray:
 
 
 def coarse_options(options: engine.EngineOptions) -> engine.EngineOptions:
-    """How the coarse pass aligns."""
-    return replace(options, frame_step=COARSE_STEP, dtw_margin=COARSE_MARGIN)
+    """How the coarse pass aligns: its times only bound the windows, so their ends are not cut to the speech."""
+    return replace(options, frame_step=COARSE_STEP, dtw_margin=COARSE_MARGIN, nonspeech_min=None)
 
 
 def first_lines(turns: Sequence[Sequence[str]]) -> list[int]:
