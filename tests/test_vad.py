@@ -85,7 +85,7 @@ def test_started_afresh_the_model_hears_as_at_the_start_of_a_recording(long_wav:
 
 
 def test_many_fresh_starts_at_once_are_each_as_alone(long_wav: Path) -> None:
-    # more starts than one batch holds: the batches run in threads side by side
+    # more starts than one batch holds
     probs = vad.speech_probability(long_wav)
     starts = [400 + 1000 * k for k in range(vad.STREAMS + 3)]
     together = vad.afresh(long_wav, probs, starts)
