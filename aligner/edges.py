@@ -178,11 +178,15 @@ def _extra_speech(found: SpeechProfile, texts: Sequence[Sequence[str]], times: S
     pairs = [list(zip(turn, rendering.spans[a:b], strict=True)) if turn and None not in turn else []
              for turn, a, b in zip(times, first[:-1], first[1:], strict=True)]
 
-    def voiced(t: tuple[float, float]) -> float:
-        return found.voiced_fraction(*t) * (t[1] - t[0])
-    pace = float(np.median([voiced(t) / (b - a) for turn in pairs for t, (a, b) in turn if b - a > 1.0] or [1.0]))
-    return [tuple(voiced(turn[k][0]) - pace * (turn[k][1][1] - turn[k][1][0]) for k in (0, -1)) if turn
-            else (0.0, 0.0) for turn in pairs]
+    pace = float(np.median([_speech_seconds(found, *t) / (b - a) for turn in pairs for t, (a, b) in turn
+                            if b - a > 1.0] or [1.0]))
+    return [tuple(_speech_seconds(found, *turn[k][0]) - pace * (turn[k][1][1] - turn[k][1][0]) for k in (0, -1))
+            if turn else (0.0, 0.0) for turn in pairs]
+
+
+def _speech_seconds(found: SpeechProfile, start: float, end: float) -> float:
+    """Seconds of ``[start, end)`` that the VAD calls speech."""
+    return found.voiced_fraction(start, end) * (end - start)
 
 
 def _runs_over(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float, float], turn: list,
@@ -217,8 +221,7 @@ def _hand_over(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float,
     if found.runs_into_music(onset, start):  # a sting's first notes: no one's words
         return
     with_it, without = fits(comparer, found, tts_next, onset, after[-1][1], points=[start])
-    closer, clearer = with_it[1] - without[1], without[2] - with_it[2]  # as in choose
-    if not min(closer, clearer) > 0:  # its text fits better without the sound by one measure at most
+    if not min(_better(with_it, without)) > 0:  # its text fits better without the sound by one measure at most
         after[0] = (_start(found, onset, offset), after[0][1])
     elif len(after) == 1 and choose([(start, *comparer.fit(tts_next, (start, after[0][1])), 1.0),
                                      (onset, *comparer.fit(tts_next, (onset, sound_end)), 1.0)]) == onset:
@@ -268,7 +271,7 @@ def fits(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float, float
     cut = [slice(_frame(a - lo), _frame(b - lo)) for a, b in spans]
     tried = (end if tail else start, *points)
     between = [1.0, *(found.belief(min(a, b), max(a, b)) for a, b in zip(tried, tried[1:], strict=False))]
-    too_short = [tail and k > 0 and text[1] - text[0] > MAX_PACE * found.voiced_fraction(a, b) * (b - a)
+    too_short = [tail and k > 0 and text[1] - text[0] > MAX_PACE * _speech_seconds(found, a, b)
                  for k, (a, b) in enumerate(spans)]
     return [(t, *((np.inf, 0.0) if short else _fit(q, audio[c][keep[c]])), v)
             for t, c, v, short in zip(tried, cut, between, too_short, strict=True)]
@@ -287,7 +290,7 @@ def choose(fitted: list[tuple[float, float, float, float]]) -> float | None:
     without (a sting in bursts); ``None``: the edge."""
     best = fitted[0] if fitted else None
     for point in fitted[1:]:
-        closer, clearer = best[1] - point[1], point[2] - best[2]
+        closer, clearer = _better(best, point)
         if (min(closer, clearer) >= MIN_EACH and closer + clearer >= MIN_SUM
                 or best is not fitted[0] and point[3] < DOUBTED and min(closer, clearer) >= 0):
             best = point
@@ -308,7 +311,13 @@ def _best(fitted: list[tuple[float, float, float, float]]) -> float:
 def _gain(base: tuple[float, float, float, float], point: tuple[float, float, float, float]) -> float:
     if not np.isfinite(point[1]):  # the text cannot be spoken from (up to) there: no better edge, whatever the base
         return -np.inf
-    return base[1] - point[1] + point[2] - base[2]
+    return sum(_better(base, point))
+
+
+def _better(base: tuple[float, float, float, float], point: tuple[float, float, float, float]) -> tuple[float, float]:
+    """How much better a text fits from (up to) ``point`` than from ``base`` (both of :func:`fits`): the DTW
+    distance's fall and the backwards gain's rise."""
+    return base[1] - point[1], point[2] - base[2]
 
 
 def _voiced(mfcc: np.ndarray) -> np.ndarray:
