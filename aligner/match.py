@@ -144,8 +144,8 @@ def matches(wav_path: str | os.PathLike[str], rendering: engine.Rendering, spans
             if a1 - a0 < 0.5:
                 out.append(0.0)
                 continue
-            a1 = min(a1, a0 + MAX_SECONDS)
-            t1 = min(t1, t0 + MAX_SECONDS * (t1 - t0) / max(a1 - a0, 1e-3))
+            kept = min(a1 - a0, MAX_SECONDS)  # a long turn's first seconds, and that share of its text
+            a1, t1 = a0 + kept, t0 + (t1 - t0) * kept / (a1 - a0)
             out.append(comparer.fit((t0, t1), (a0, a1))[1])
     finally:
         comparer.close()
