@@ -13,7 +13,8 @@ pause parts them from what follows. A turn's short last sound, even one the VAD 
 text fits better without it, and goes to the next turn unless that one's text fits better without it by both
 measures, or it runs into music. The other way round, a sentence the transcript leaves out goes to the next turn:
 when a turn's first sounds are in the previous speaker's voice (voices.heads) and its text fits better without
-them, they go back.
+them, they go back. And a turn that holds seconds more speech than its text needs (an ident or a promo the
+transcript leaves out, before it) starts where its text's first words are found in its audio.
 """
 
 from __future__ import annotations
@@ -90,6 +91,26 @@ SAME_SPEAKER = 1.0
 # are left free: a text may hold a line that was never aired, and held to the same pace, a turn with one such line
 # (bench/cut_lines.py, mp3_48k seed 2) kept a start 3.3 s early on the end of the turn before.
 MAX_PACE = 2.0
+# A turn whose first sentence, or all of it, holds WORDS_EXTRA seconds more speech than its text needs at the
+# recording's pace may start on speech the transcript does not have (an ident, a promo, a sponsor's line), too short
+# to be looked for as a break (untranscribed.GAP) and often longer than REACH, or one the VAD is sure of. Its text's
+# first WORDS_TEXT seconds of eSpeak are looked for in its audio (match.start_of); found WORDS_SHIFT or more after
+# its start, the onsets from WORDS_NEAR[0] before to WORDS_NEAR[1] after there are tried, and the one the text fits
+# best from is its start when the text fits better so by HAND_OVER and that onset's backwards gain is WORDS_CLEAR or
+# more. The sound just before such a start does not go back to it (_hand_over) when its words are found later still:
+# an ad's last words. Measured with ad-hoc scripts: with 3-14 s of other people's speech put before a middle turn of
+# 6 dev and held-out shows (30 cases), 15 turns started 2.2-10 s early or 2-14 s late; 8 start right since, and 2 of
+# the others (both flagged) went further off. On the --long suites only two held-out starts moved, both on promos:
+# 8.7 s early (the promo is longer than REACH) and 2.7 s early, now within 0.12 s. Looking for 4 s of text instead
+# found a sentence inside a promo; an audio span of 1.5 (not 2) times the text's missed a slow reader; the onsets of
+# a first sentence alone missed starts past pauses shorter than JOIN_GAP; with WORDS_CLEAR 0.05 a sonnet read slowly
+# started 2.3 s late (its words were found late). Looking costs the 60-minute speed show about 0.25 s (66 turns).
+WORDS_EXTRA = 1.5
+WORDS_TEXT = 6.0
+WORDS_SHIFT = 1.0
+WORDS_NEAR = (1.5, 0.6)
+WORDS_CLEAR = 0.1
+MIN_WORDS = 5  # MFCC frames of eSpeak: fewer are not looked for
 STEP = engine.MFCC_STEP
 SILENT_C0 = 1.0  # eSpeak's silence is its MFCCs' lowest c0 (log energy); its words are well above it
 
@@ -97,6 +118,7 @@ SILENT_C0 = 1.0  # eSpeak's silence is its MFCCs' lowest c0 (log energy); its wo
 def trim(
     wav_path: Path, found: SpeechProfile, texts: Sequence[Sequence[str]], times: Sequence[Times | None],
     rendering: engine.Rendering, options: engine.EngineOptions, heads: Mapping[int, Sequence[float]] = {},
+    recording: np.ndarray | None = None,
 ) -> tuple[list[Times | None], set[int], set[int]]:
     """``times`` (each turn's sentence times, ``texts`` their sentences, all synthesised as ``rendering``) with
     each turn's start moved past a leading sound its text does not fit, and its end back before such a trailing
@@ -105,16 +127,20 @@ def trim(
     turns whose start stayed on a sound their text fits rather better without (see DOUBT_SUM), and those whose end
     runs over speech their text fits much better without (see OVERRUN).
 
+    A turn holding much more speech than its text needs starts where its words are found (see WORDS_EXTRA).
+
     :param heads: turns whose first sounds are in the previous speaker's voice, with the onsets after them
         (voices.heads): the start moves past them when the text fits better so (HAND_OVER), and they go to the
-        previous turn when it ended just before them (SAME_SPEAKER)."""
+        previous turn when it ended just before them (SAME_SPEAKER).
+    :param recording: the recording's MFCCs (engine.mfcc), if taken: a turn's words are looked for in them."""
     tts = rendering.joined([len(t) for t in texts]).spans
     out = [None if t is None else list(t) for t in times]
     extra = _extra_speech(found, texts, times, rendering)
     doubted: set[int] = set()
     handed: set[int] = set()  # turns whose first sounds went back to the turn before
     overrun: set[int] = set()
-    comparer = match.Comparer(wav_path, rendering.wav, found)
+    located: set[int] = set()  # turns whose start was put where their words were found (see WORDS_EXTRA)
+    comparer = match.Comparer(wav_path, rendering.wav, found, (recording, rendering.mfcc(STEP)))
     try:
         for i, turn in enumerate(out):
             if not turn or None in turn:  # a turn with a cut line is left as it is
@@ -129,6 +155,14 @@ def trim(
                     edge = _handed_back(comparer, found, tts[i], turn, out[i - 1] if i else None, heads[i])
                     if edge is not None:
                         handed.add(i)
+                more = max(extra[i][0], extra[i][2])
+                if not tail and more >= WORDS_EXTRA and (words := _words_start(comparer, found, tts[i], turn,
+                                                                               more)) is not None:
+                    if edge is not None and edge != words:  # the two onsets side by side
+                        words = _best(fits(comparer, found, tts[i], turn[0][0], turn[-1][1],
+                                           points=sorted([edge, words])))
+                    edge = words
+                    located.add(i)
                 doubtful = fitted if tail else _past_doubt(found, turn[0][0], fitted)
                 if edge is None and gain(doubtful) >= DOUBT_SUM:
                     if found.runs_into_music(turn[0][0], turn[-1][1], tail):  # a sting's notes: doubt settled
@@ -150,7 +184,7 @@ def trim(
                                                   [(i, j) for j in range(len(texts[i]))], options, span)
         for i in range(len(out) - 1):
             if out[i] and out[i + 1] and None not in out[i] and None not in out[i + 1] and i + 1 not in handed:
-                _hand_over(comparer, found, tts[i], tts[i + 1], out[i], out[i + 1])
+                _hand_over(comparer, found, tts[i], tts[i + 1], out[i], out[i + 1], i + 1 in located)
     finally:
         comparer.close()
     return out, doubted, overrun
@@ -170,18 +204,50 @@ def _handed_back(comparer: match.Comparer, found: SpeechProfile, tts: tuple[floa
     return onset
 
 
+def _words_start(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float, float], turn: list,
+                 extra: float) -> float | None:
+    """Where a turn holding ``extra`` seconds more speech than its text needs starts, when its words were found
+    WORDS_SHIFT or more after its start (:func:`_words_at`): of the onsets near there (WORDS_NEAR), the one its
+    text fits best from, when it fits better so by HAND_OVER and clearly forwards (WORDS_CLEAR). ``None``: its
+    start."""
+    start, end = turn[0][0], turn[-1][1]
+    at = _words_at(comparer, tts, start, end, extra)
+    if at is None or at - start < WORDS_SHIFT:
+        return None
+    onsets = found.onsets_between(max(start + WORDS_SHIFT / 2, at - WORDS_NEAR[0]),
+                                  min(end - MIN_REST, at + WORDS_NEAR[1]))
+    fitted = fits(comparer, found, tts, start, end, points=onsets) if onsets else []
+    if gain(fitted) < HAND_OVER:
+        return None
+    best = max(fitted[1:], key=_fitness)
+    return best[0] if best[2] >= WORDS_CLEAR else None
+
+
+def _words_at(comparer: match.Comparer, tts: tuple[float, float], start: float, end: float,
+              extra: float) -> float | None:
+    """Where in the audio from ``start`` the first WORDS_TEXT seconds of a text's rendering ``tts`` are said (its
+    best match there, with ``extra`` seconds of other speech before it at most); ``None``: too short to say."""
+    _, text = comparer.nearby_mfcc(tts[0], min(tts[1], tts[0] + WORDS_TEXT), tts=True)
+    text = match.features(_voiced(text), pool=1)
+    first, audio = comparer.nearby_mfcc(start, min(end, start + extra + 2 * len(text) * STEP + 1.0))
+    k = match.start_of(text, match.features(audio, pool=1)) if len(text) >= MIN_WORDS else None
+    return None if k is None else first + k * STEP
+
+
 def _extra_speech(found: SpeechProfile, texts: Sequence[Sequence[str]], times: Sequence[Times | None],
-                  rendering: engine.Rendering) -> list[tuple[float, float]]:
-    """Per turn, how many seconds more speech its first and its last sentence hold than their texts would take at
-    the recording's median pace (voiced seconds per second of eSpeak); 0.0 for a turn with a line not timed."""
+                  rendering: engine.Rendering) -> list[tuple[float, float, float]]:
+    """Per turn, how many seconds more speech its first sentence, its last and all of it hold than their texts would
+    take at the recording's median pace (voiced seconds per second of eSpeak); 0.0 for a turn with a line not
+    timed."""
     first = windows.first_lines(texts)
     pairs = [list(zip(turn, rendering.spans[a:b], strict=True)) if turn and None not in turn else []
              for turn, a, b in zip(times, first[:-1], first[1:], strict=True)]
 
     pace = float(np.median([_speech_seconds(found, *t) / (b - a) for turn in pairs for t, (a, b) in turn
                             if b - a > 1.0] or [1.0]))
-    return [tuple(_speech_seconds(found, *turn[k][0]) - pace * (turn[k][1][1] - turn[k][1][0]) for k in (0, -1))
-            if turn else (0.0, 0.0) for turn in pairs]
+    return [(*(_speech_seconds(found, *turn[k][0]) - pace * (turn[k][1][1] - turn[k][1][0]) for k in (0, -1)),
+             _speech_seconds(found, turn[0][0][0], turn[-1][0][1]) - pace * (turn[-1][1][1] - turn[0][1][0]))
+            if turn else (0.0, 0.0, 0.0) for turn in pairs]
 
 
 def _speech_seconds(found: SpeechProfile, start: float, end: float) -> float:
@@ -201,10 +267,10 @@ def _runs_over(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float,
 
 
 def _hand_over(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float, float],
-               tts_next: tuple[float, float], turn: list, after: list) -> None:
+               tts_next: tuple[float, float], turn: list, after: list, located: bool = False) -> None:
     """``turn``'s last sound out of it, when it is short, parted from the rest by a pause, and its text fits better
     without it (HAND_OVER); into the turn ``after`` it, unless that one's text fits better without it by both
-    measures."""
+    measures or, when its start was put where its words were found (``located``), they are found after the sound."""
     offsets = found.offsets_before(turn[0][0], turn[-1][1], REACH)
     if not offsets or offsets[0] < turn[-1][0] + MIN_REST:
         return
@@ -222,6 +288,9 @@ def _hand_over(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float,
         return
     with_it, without = fits(comparer, found, tts_next, onset, after[-1][1], points=[start])
     if not min(_better(with_it, without)) > 0:  # its text fits better without the sound by one measure at most
+        if located and (at := _words_at(comparer, tts_next, onset, after[-1][1], start - onset)) is not None \
+                and at - onset >= WORDS_SHIFT:  # its words start later: the sound is no one's (an ad's last words)
+            return
         after[0] = (_start(found, onset, offset), after[0][1])
     elif len(after) == 1 and choose([(start, *comparer.fit(tts_next, (start, after[0][1])), 1.0),
                                      (onset, *comparer.fit(tts_next, (onset, sound_end)), 1.0)]) == onset:
@@ -304,8 +373,15 @@ def gain(fitted: list[tuple[float, float, float, float]]) -> float:
 
 
 def _best(fitted: list[tuple[float, float, float, float]]) -> float:
-    """Of :func:`fits`, the other edge the text fits best from (see :func:`gain`)."""
-    return max(fitted[1:], key=lambda p: _gain(fitted[0], p))[0]
+    """Of :func:`fits`, the other edge the text fits best from (see :func:`gain`; and so when it cannot be spoken
+    from the turn's own edge)."""
+    return max(fitted[1:], key=_fitness)[0]
+
+
+def _fitness(point: tuple[float, float, float, float]) -> float:
+    """How well a text fits from (up to) a point of :func:`fits`: its backwards gain less its distance, which orders
+    points as :func:`_gain` from one base does (``-inf``: it cannot be spoken from there)."""
+    return point[2] - point[1] if np.isfinite(point[1]) else -np.inf
 
 
 def _gain(base: tuple[float, float, float, float], point: tuple[float, float, float, float]) -> float:

@@ -67,6 +67,36 @@ def dtw_cost(a: np.ndarray, b: np.ndarray) -> float:
     return float(acc[-1] / n)
 
 
+def start_of(text: np.ndarray, audio: np.ndarray) -> int | None:
+    """Where in ``audio`` the best match of all of ``text`` starts (its start and end free; local slopes 1/2..2,
+    each step weighing its text frames and its audio frames, as :func:`locate.subsequence_dtw`); ``None`` when
+    the audio is shorter than half the text.
+
+    Row by row, for one short text in a short stretch of audio: a row depends only on the two before it.
+    """
+    n, m = len(text), len(audio)
+    if n == 0 or 2 * m < n:
+        return None
+    cost = 1.0 - text @ audio.T
+    double = 2 * cost
+    at = np.arange(m)
+    steps = np.full((3, m), np.inf, np.float32)  # into each frame: diagonally, from two audio frames, two text
+    origins = np.zeros((3, m), np.int64)  # ...and where the path that way started
+    d2, s2 = np.full(m, np.inf, np.float32), at
+    d1, s1 = double[0], at  # the text may begin at any frame of the audio
+    for i in range(1, n):
+        np.add(d1[:-1], double[i, 1:], out=steps[0, 1:])
+        np.add(d1[:-2], double[i, 1:-1] + cost[i, 2:], out=steps[1, 2:])
+        np.add(d2[:-1], double[i - 1, 1:] + cost[i, 1:], out=steps[2, 1:])
+        origins[0, 1:], origins[1, 2:], origins[2, 1:] = s1[:-1], s1[:-2], s2[:-1]
+        way = steps.argmin(axis=0)  # ties go to the diagonal, then to two audio frames
+        d2, s2, d1, s1 = d1, s1, steps[way, at], origins[way, at]
+    if not np.isfinite(d1).any():
+        return None
+    norm = np.where(np.isfinite(d1), d1 / (n + at - s1 + 1), np.inf)
+    return int(s1[np.argmin(norm)])
+
+
 def fit(text: np.ndarray, audio: np.ndarray, backwards: np.ndarray) -> tuple[float, float]:
     """:func:`dtw_cost` of a text's features against its audio's, and its gain over the audio played
     ``backwards``: (reversed cost - forward cost) / reversed cost, about 0 when unrelated (-1 when only the
@@ -86,8 +116,10 @@ class Comparer:
     """
 
     def __init__(self, wav_path: str | os.PathLike[str], tts_path: str | os.PathLike[str],
-                 found: SpeechProfile | None = None) -> None:
+                 found: SpeechProfile | None = None,
+                 taken: tuple[np.ndarray | None, np.ndarray | None] = (None, None)) -> None:
         self.found = found
+        self._taken = taken  # the recording's and the rendering's MFCCs taken ahead, if they were
         self._tts = wave.open(os.fspath(tts_path), "rb")
         self._audio = wave.open(os.fspath(wav_path), "rb")
 
@@ -106,6 +138,15 @@ class Comparer:
     def audio_mfcc(self, start: float, end: float) -> np.ndarray:
         """MFCCs of the recording from ``start`` to ``end``, its pauses as they are."""
         return engine.mfcc(_read(self._audio, start, end))
+
+    def nearby_mfcc(self, start: float, end: float, *, tts: bool = False) -> tuple[float, np.ndarray]:
+        """MFCCs of the recording (``tts``: of the rendering) from about ``start`` to ``end``, and where they begin:
+        cut from those taken ahead, from the frame nearest ``start``, when they were; else taken from ``start``."""
+        taken = self._taken[tts]
+        if taken is None:
+            return start, (self.tts_mfcc if tts else self.audio_mfcc)(start, end)
+        first = int(round(start / engine.MFCC_STEP))
+        return first * engine.MFCC_STEP, taken[first:int(round(end / engine.MFCC_STEP))]
 
     def fit(self, tts: tuple[float, float], audio: tuple[float, float]) -> tuple[float, float]:
         """:func:`fit` of the rendering's stretch ``tts`` to the recording's span ``audio``."""

@@ -292,7 +292,7 @@ def align_wav(
     overrun: set[int] = set()
     if not mismatch:
         checked, misfit, overrun = edges.trim(wav, found, texts, checked, rendering, options,
-                                              voices.heads(checked, spoken, found, mfcc))
+                                              voices.heads(checked, spoken, found, mfcc), mfcc)
     progress("align", 0.95)
     segments = _build(transcript, checked)
     heard = voices.Heard(set(), set()) if mismatch else voices.heard([s for s in segments if s.kind == "turn"],

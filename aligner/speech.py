@@ -145,6 +145,12 @@ class SpeechProfile:
             k = nxt
         return out
 
+    def onsets_between(self, start: float, end: float) -> list[float]:
+        """Where speech begins in ``(start, end]``, after any gap in the speech mask."""
+        a, b = self.frame(start), self.frame(end)
+        rises = np.flatnonzero(np.diff(self.speech[a:b + 1].astype(np.int8)) == 1)
+        return [(a + int(k) + 1) * FRAME for k in rises]
+
     def offsets_before(self, start: float, end: float, reach: float) -> list[float]:
         """Offsets in ``(start, end]`` before a pause (JOIN_GAP or more) and at most ``reach`` seconds before the
         last speech there, latest first (see :meth:`onsets_after`)."""

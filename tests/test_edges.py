@@ -99,6 +99,20 @@ def test_a_short_last_sound_the_text_fits_better_without_is_handed_over(
     assert turn[-1][1] == pytest.approx(turn_end) and after[0][0] == pytest.approx(next_start)
 
 
+def test_a_sound_before_a_start_put_where_its_words_were_found_goes_to_neither_turn(monkeypatch) -> None:
+    # as the next speaker's first words above, but the next turn's words were found 2 s after the sound: the last
+    # words of an ad before it (an ad-hoc case: its start went back onto them, 4.6 s early)
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None, sure=False):  # noqa: ANN001, ANN202
+        gained = 0.25 if tail else -0.10
+        return [(end if tail else start, 0.5, 0.1, 1.0), (points[0], 0.5 - gained / 2, 0.1 + gained / 2, 1.0)]
+
+    monkeypatch.setattr(edges, "fits", fits)
+    monkeypatch.setattr(edges, "_words_at", lambda comparer, tts, start, end, extra: start + 2.0)
+    turn, after = [(0.0, 6.8)], [(8.0, 12.0)]
+    edges._hand_over(None, TWO_TURNS, (0.0, 6.0), (6.0, 10.0), turn, after, located=True)
+    assert turn[-1][1] == pytest.approx(5.0) and after[0][0] == pytest.approx(8.0)
+
+
 def test_a_sound_the_next_text_fits_better_without_by_one_measure_only_goes_to_it(monkeypatch) -> None:
     # promos t2: JFK's first words, taken out of the turn before; his text fitted closer from his start as aligned
     # (0.739 -> 0.601) but no clearer (0.121 -> 0.117), and they went to neither turn: he started 5 s late
@@ -185,7 +199,8 @@ def test_an_end_that_runs_over_speech_its_text_fits_much_better_without_is_flagg
             return []
         return [(end, 0.6, 0.05, 1.0), *((t, distance, 0.2, 1.0) for t in points)]
 
-    monkeypatch.setattr(edges, "_extra_speech", lambda *a: [(0.0, 4.0)])  # 4 s more speech than its text takes
+    # 4 s more speech than its text takes in its last sentence (0.0 in all of it: its words are not looked for)
+    monkeypatch.setattr(edges, "_extra_speech", lambda *a: [(0.0, 4.0, 0.0)])
     out, _, overrun = trim_one(monkeypatch, found, fits, (1.0, 8.8))
     assert out[0][-1][1] == pytest.approx(8.8) and overrun == ({0} if flagged else set())  # 0.45 and 0.3 better
 
@@ -196,8 +211,8 @@ def test_extra_speech_is_what_a_sentence_holds_beyond_its_text_at_the_recording_
     rendering = engine.Rendering(Path("tts.wav"), tuple((2.0 * k, 2.0 * k + 2.0) for k in range(4)))
     times = [[(4.0 * k + 1.0, 4.0 * k + 4.0)] for k in range(3)] + [[(13.0, 20.8)]]
     extra = edges._extra_speech(found, [["Words."]] * 4, times, rendering)
-    assert extra[:3] == [pytest.approx((0.0, 0.0), abs=0.05)] * 3
-    assert extra[3] == pytest.approx((4.0, 4.0), abs=0.05)  # its only sentence is its first and its last
+    assert extra[:3] == [pytest.approx((0.0, 0.0, 0.0), abs=0.05)] * 3
+    assert extra[3] == pytest.approx((4.0, 4.0, 4.0), abs=0.05)  # its only sentence is its first, its last, all
 
 
 def test_the_end_is_judged_before_the_start(monkeypatch) -> None:

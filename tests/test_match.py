@@ -1,9 +1,10 @@
-"""The transcript check (match.py), with real eSpeak voices."""
+"""The transcript check (match.py) and its DTW, with real eSpeak voices."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import synth
 
 from aligner import engine, match
@@ -24,3 +25,13 @@ def test_a_turn_longer_than_the_check_is_compared_with_as_much_of_its_text(tmp_p
     span = (truth[0].start, truth[0].end)
     assert span[1] - span[0] > 2 * match.MAX_SECONDS
     assert match.matches(tmp_path / "show.wav", rendering, [span])[0] > 2 * match.MIN_MATCH
+
+
+def test_start_of_finds_a_text_after_other_speech() -> None:
+    rng = np.random.default_rng(7)
+    unit = lambda x: (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)  # noqa: E731
+    text = unit(rng.standard_normal((40, 12)))
+    other = unit(rng.standard_normal((90, 12)))
+    slow = np.repeat(text, 3, axis=0)[::2]  # said at 2/3 of its pace
+    assert abs(match.start_of(text, np.concatenate([other, slow, other[:20]])) - 90) <= 1
+    assert match.start_of(text, other[:15]) is None  # less than half the text's length

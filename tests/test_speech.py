@@ -261,6 +261,13 @@ def test_onsets_after_and_offsets_before_a_pause_within_reach() -> None:
     assert found.offsets_before(0.0, 9.0, reach=2.0) == []
 
 
+def test_onsets_between_are_every_start_of_speech_after_a_gap_however_short_or_far() -> None:
+    found = profile((1.0, QUIET), (1.0, LOUD), (0.5, QUIET), (1.0, LOUD), (0.2, QUIET), (1.0, LOUD), (3.0, QUIET),
+                    (1.0, LOUD))
+    assert found.onsets_between(0.0, 9.0) == pytest.approx([1.0, 2.5, 3.7, 7.7])  # onsets_after: [2.5, 7.7]
+    assert found.onsets_between(2.5, 7.7) == pytest.approx([3.7, 7.7])  # after the start, up to the end
+
+
 # quiet; a sting's first notes the VAD half believes (1.5 s); the rest of the sting (7.5 s, loud, rejected); a
 # pause; the turn's words (as between two episodes of the held-out long show with ads)
 STING = ((1.0, QUIET), (1.5, LOUD), (7.5, ROOM), (0.5, QUIET), (3.0, LOUD))

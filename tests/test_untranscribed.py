@@ -82,6 +82,18 @@ def test_a_station_ident_the_transcript_leaves_out_is_no_turn_s_start_and_an_end
             if abs(s.end - t.end) > 0.5 and "end_overrun" not in s.flags] == []
 
 
+def test_a_turn_after_a_promo_the_transcript_leaves_out_starts_where_its_words_do(tmp_path: Path) -> None:
+    # 6 s of another voice before turn 4 (shorter than untranscribed.GAP, longer than edges.REACH from where the
+    # turn was put): it started on the promo, 2.7 s early, until its text's words were looked for (WORDS_EXTRA)
+    wav = tmp_path / "show.wav"
+    promo = synth.speak("Coming up after the news: the valley's best bakeries, and the people who get up at four to "
+                        "run them.", "en-gb+f4")
+    truth = synth.build(TURNS, wav, before={4: promo})
+    turns = [s for s in align(wav, transcript_of(TURNS)).segments if s.kind == "turn"]
+    assert [round(s.start - t.start, 1) for s, t in zip(turns, truth, strict=True) if abs(s.start - t.start) > 0.3] \
+        == []
+
+
 def test_the_chain_jumps_only_where_a_turn_begins() -> None:
     # chunk costs built by hand: chunks 0-2 fit at frames 40, 60, 80, chunks 3-5 at 200, 220, 240
     z = np.zeros((6, 300))
