@@ -347,13 +347,14 @@ def build_long_ads(data: Path, work: Path, case: Case, count: int = 3) -> None:
     write_case(work, truth, y=_with_breaks(y, truth, pad, case.seed, count, (12.0, 60.0), (4, 3)))
 
 
-def build_promos(data: Path, work: Path, case: Case, count: int = 3) -> None:
-    """A show with ``count`` stretches of 3-9 s of other people's speech (a station ident or a promo the
-    transcript leaves out) before turns picked at random (seeded), never the first or the last."""
+def build_promos(data: Path, work: Path, case: Case, count: int = 3, seconds: tuple[float, float] = (3.0, 9.0)
+                 ) -> None:
+    """A show with ``count`` stretches of ``seconds`` (3-9 s) of other people's speech (a station ident or a promo
+    the transcript leaves out) before turns picked at random (seeded), never the first or the last."""
     (stem,) = make_broadcast(data, work / "src", case.seed, manifests=case.manifests)
     truth = read_truth(stem)
     pad = _other_speakers(data, work, case)
-    write_case(work, truth, y=_with_breaks(load(stem.with_suffix(".wav")), truth, pad, case.seed, count, (3.0, 9.0),
+    write_case(work, truth, y=_with_breaks(load(stem.with_suffix(".wav")), truth, pad, case.seed, count, seconds,
                                            (1, 1)))
 
 
@@ -394,6 +395,8 @@ CASES = [
     Case("phone", 116, build_phone, about="one guest on the telephone (300-3400 Hz, 8 kHz, compressed)"),
     Case("ad", 113, build_ad, about="a minute of speech the transcript does not have (an ad) mid-show"),
     Case("promos", 117, build_promos, about="three stretches of 3-9 s of other speech (idents, promos) before turns"),
+    Case("short-ads", 119, functools.partial(build_promos, count=2, seconds=(9.0, 14.0)),
+         about="two stretches of 9-14 s of other speech (a sponsor's line, a promo) before turns"),
     Case("cut", 110, build_cut, about="three invented lines inside real turns that were never aired"),
     Case("left-out", 118, build_left_out, about="four turns whose last sentence aired but the transcript leaves out"),
     Case("demo", 0, build_demo, about="the bundled demo episode (NPR-style page, cues, music)"),
