@@ -104,7 +104,7 @@ MAX_PACE = 2.0
 # 8.7 s early (the promo is longer than REACH) and 2.7 s early, now within 0.12 s. Looking for 4 s of text instead
 # found a sentence inside a promo; an audio span of 1.5 (not 2) times the text's missed a slow reader; the onsets of
 # a first sentence alone missed starts past pauses shorter than JOIN_GAP; with WORDS_CLEAR 0.05 a sonnet read slowly
-# started 2.3 s late (its words were found late). Looking costs the 60-minute speed show about 0.25 s (66 turns).
+# started 2.6 s late (its words were found late). Looking costs the 60-minute speed show about 0.25 s (66 turns).
 WORDS_EXTRA = 1.5
 WORDS_TEXT = 6.0
 WORDS_SHIFT = 1.0
