@@ -112,7 +112,8 @@ class Comparer:
     """A recording's spans and stretches of an eSpeak rendering (16 kHz), as features :func:`dtw_cost` compares.
 
     With ``found``, a span's pauses are shortened to MAX_PAUSE: the DTW allows at most twice eSpeak's
-    duration, and a slow reader's pauses alone can exceed that.
+    duration, and a slow reader's pauses alone can exceed that. With ``taken`` (the recording's and the
+    rendering's MFCCs, each or neither), :meth:`nearby_mfcc` cuts from them instead of taking its own.
     """
 
     def __init__(self, wav_path: str | os.PathLike[str], tts_path: str | os.PathLike[str],
