@@ -195,10 +195,10 @@ def _handed_back(comparer: match.Comparer, found: SpeechProfile, tts: tuple[floa
     """Of ``onsets`` after a turn's first sounds in the previous speaker's voice, the one its text fits best from,
     when it fits better so by HAND_OVER; those sounds then end the turn ``before`` if it ended at most SAME_SPEAKER
     before them. ``None``: none."""
-    fitted = fits(comparer, found, tts, turn[0][0], turn[-1][1], points=list(onsets))
-    if gain(fitted) < HAND_OVER:
+    point = _fits_better_from(comparer, found, tts, turn, onsets)
+    if point is None:
         return None
-    onset = _best(fitted)
+    onset = point[0]
     if before and None not in before and turn[0][0] - before[-1][1] <= SAME_SPEAKER:
         before[-1] = (before[-1][0], max(onset - found.quiet_before(onset), before[-1][1]))
     return onset
@@ -216,11 +216,16 @@ def _words_start(comparer: match.Comparer, found: SpeechProfile, tts: tuple[floa
         return None
     onsets = found.onsets_between(max(start + WORDS_SHIFT / 2, at - WORDS_NEAR[0]),
                                   min(end - MIN_REST, at + WORDS_NEAR[1]))
-    fitted = fits(comparer, found, tts, start, end, points=onsets) if onsets else []
-    if gain(fitted) < HAND_OVER:
-        return None
-    best = max(fitted[1:], key=_fitness)
-    return best[0] if best[2] >= WORDS_CLEAR else None
+    point = _fits_better_from(comparer, found, tts, turn, onsets)
+    return point[0] if point is not None and point[2] >= WORDS_CLEAR else None
+
+
+def _fits_better_from(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float, float], turn: list,
+                      onsets: Sequence[float]) -> tuple[float, float, float, float] | None:
+    """Of :func:`fits` from ``onsets`` after a turn's start, the one its text fits best from, when it fits better
+    so by HAND_OVER; ``None``: none does."""
+    fitted = fits(comparer, found, tts, turn[0][0], turn[-1][1], points=list(onsets)) if onsets else []
+    return max(fitted[1:], key=_fitness) if gain(fitted) >= HAND_OVER else None
 
 
 def _words_at(comparer: match.Comparer, tts: tuple[float, float], start: float, end: float,
@@ -229,8 +234,10 @@ def _words_at(comparer: match.Comparer, tts: tuple[float, float], start: float, 
     best match there, with ``extra`` seconds of other speech before it at most); ``None``: too short to say."""
     _, text = comparer.nearby_mfcc(tts[0], min(tts[1], tts[0] + WORDS_TEXT), tts=True)
     text = match.features(_voiced(text), pool=1)
+    if len(text) < MIN_WORDS:
+        return None
     first, audio = comparer.nearby_mfcc(start, min(end, start + extra + 2 * len(text) * STEP + 1.0))
-    k = match.start_of(text, match.features(audio, pool=1)) if len(text) >= MIN_WORDS else None
+    k = match.start_of(text, match.features(audio, pool=1))
     return None if k is None else first + k * STEP
 
 

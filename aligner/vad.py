@@ -120,7 +120,7 @@ class _Network:
             conv1=(_taps(conv[0][0]), conv[0][1]),
             conv2=(_stacked(conv[1][0], (1, 2)), _stacked(conv[1][0], (0, 1, 2)), conv[1][1]),
             conv3=(_stacked(conv[2][0], (1, 2)), conv[2][1]),
-            conv4=(np.ascontiguousarray(conv[3][0][:, :, 1].T), conv[3][1]),
+            conv4=(_stacked(conv[3][0], (1,)), conv[3][1]),
             input_gates=(np.ascontiguousarray(ifog(p["decoder.rnn.weight_ih"]).T),
                          ifog(p["decoder.rnn.bias_ih"] + p["decoder.rnn.bias_hh"])),
             hidden_gates=np.ascontiguousarray(ifog(p["decoder.rnn.weight_hh"]).T),
