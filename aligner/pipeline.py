@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 from . import audio, edges, engine, locate, match, quality, speech, unaired, untranscribed, voices, windows, words
 from .errors import AlignmentError
 from .models import LEVELS, Coverage, Cue, Segment, SyncMap, Transcript, Turn, ms
+from .workers import Workers
 
 Progress = Callable[[str, float], None]
 
@@ -263,36 +264,38 @@ def align_wav(
     recording_mfcc = functools.cache(functools.partial(engine.mfcc, wav))  # taken once, if at all
     holes, found, located = _where(wav, texts, recorded, rendering, recording_mfcc)
     span = (located.start, located.end) if located else None
-    flat, mfcc = windows.align_sentences(wav, found, texts, options, span,
-                                         progress=lambda f: progress("align", 0.8 * f), rendering=rendering)
-    progress("align", 0.8)
-    per_turn = _per_turn(flat, texts)
-    if mfcc is not None:  # aligned in windows, with no search for breaks: look near the turns in doubt
-        judged = quality.assess(_build(transcript, per_turn), found)
-        confidence = {s.id: s.confidence or 0.0 for s in judged if s.kind == "turn"}
-        doubtful = [k for k, t in enumerate(spoken) if confidence.get(t.id, 0.0) < DOUBT_BELOW]
-        holes = _breaks_near(wav, found, texts, per_turn, doubtful, rendering, span or (0.0, found.duration), mfcc)
-        if holes:  # aligned again, with them left out as music is: the windows' bounds moved with them
-            found = found.without(holes)
-            flat, _ = windows.align_sentences(wav, found, texts, options, span, rendering=rendering, mfcc=mfcc,
-                                              progress=lambda f: progress("align", 0.8 + 0.1 * f))
-            per_turn = _per_turn(flat, texts)
-    # the transcript is checked first: text that is not what the recording says would send every turn and line
-    # to the unaired tests (5x the time on a 45-minute show), to be flagged as a mismatch all the same
-    by_turn = rendering.joined([len(t) for t in texts])
-    fit = match.transcript_fit(wav, _build(transcript, per_turn), {t.id: k for k, t in enumerate(spoken)}, by_turn,
-                               found)
-    mismatch = fit is not None and fit < match.MIN_MATCH
-    if mfcc is None and not mismatch:
-        mfcc = recording_mfcc()
-    aired = per_turn if mismatch else unaired.find_unaired(wav, found, spoken, texts, per_turn, options, rendering,
-                                                           span, mfcc)
-    checked = [_past_music_hit(t, c, found) for t, c in zip(spoken, aired, strict=True)]
-    misfit: set[int] = set()
-    overrun: set[int] = set()
-    if not mismatch:
-        checked, misfit, overrun = edges.trim(wav, found, texts, checked, rendering, options,
-                                              voices.heads(checked, spoken, found, mfcc), mfcc)
+    # worker processes for a long recording's windows, kept for its turns' edges: they are ready, and warm
+    with Workers(windows.workers_for(found, texts, span)) as pool:
+        flat, mfcc = windows.align_sentences(wav, found, texts, options, span, rendering=rendering, workers=pool,
+                                             progress=lambda f: progress("align", 0.8 * f))
+        progress("align", 0.8)
+        per_turn = _per_turn(flat, texts)
+        if mfcc is not None:  # aligned in windows, with no search for breaks: look near the turns in doubt
+            judged = quality.assess(_build(transcript, per_turn), found)
+            confidence = {s.id: s.confidence or 0.0 for s in judged if s.kind == "turn"}
+            doubtful = [k for k, t in enumerate(spoken) if confidence.get(t.id, 0.0) < DOUBT_BELOW]
+            holes = _breaks_near(wav, found, texts, per_turn, doubtful, rendering, span or (0.0, found.duration), mfcc)
+            if holes:  # aligned again, with them left out as music is: the windows' bounds moved with them
+                found = found.without(holes)
+                flat, _ = windows.align_sentences(wav, found, texts, options, span, rendering=rendering, mfcc=mfcc,
+                                                  progress=lambda f: progress("align", 0.8 + 0.1 * f), workers=pool)
+                per_turn = _per_turn(flat, texts)
+        # the transcript is checked first: text that is not what the recording says would send every turn and line
+        # to the unaired tests (5x the time on a 45-minute show), to be flagged as a mismatch all the same
+        by_turn = rendering.joined([len(t) for t in texts])
+        fit = match.transcript_fit(wav, _build(transcript, per_turn), {t.id: k for k, t in enumerate(spoken)}, by_turn,
+                                   found)
+        mismatch = fit is not None and fit < match.MIN_MATCH
+        if mfcc is None and not mismatch:
+            mfcc = recording_mfcc()
+        aired = per_turn if mismatch else unaired.find_unaired(wav, found, spoken, texts, per_turn, options, rendering,
+                                                               span, mfcc)
+        checked = [_past_music_hit(t, c, found) for t, c in zip(spoken, aired, strict=True)]
+        misfit: set[int] = set()
+        overrun: set[int] = set()
+        if not mismatch:
+            checked, misfit, overrun = edges.trim(wav, found, texts, checked, rendering, options,
+                                                  voices.heads(checked, spoken, found, mfcc), mfcc, pool)
     progress("align", 0.95)
     segments = _build(transcript, checked)
     heard = voices.Heard(set(), set()) if mismatch else voices.heard([s for s in segments if s.kind == "turn"],

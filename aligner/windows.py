@@ -14,26 +14,19 @@ import functools
 import itertools
 import math
 import os
-import pickle
-import queue
-import subprocess
-import sys
 import tempfile
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
 from . import engine
 from .audio import SAMPLE_RATE
 from .engine import MFCC_STEP
-from .errors import AlignmentError, SeeklineError
 from .speech import SpeechProfile
 from .splice import TimeMap, join_gap, splice
+from .workers import Workers
 
 WINDOW_SECONDS = 600.0  # target speech per fine window
 LONG_SECONDS = 900.0  # recordings with more speech than this are aligned in windows
@@ -47,7 +40,6 @@ CONTEXT = 4  # turns on either side of a window aligned with it (and kept by the
 MARGIN = 5.0  # seconds of audio beyond the coarse times of those turns
 FINE_MARGIN = 20.0  # DTW band of a fine window, s
 MAX_WORKERS = 2  # windows aligned at once, each in its own process (memory grows with each)
-TIMEOUT_BASE, TIMEOUT_PER_SECOND = 120.0, 1.0  # a window worker is stopped after this (a window takes seconds)
 MIN_SPLICE_GAIN = 0.03  # splice out non-speech only when it removes at least this share of the audio
 
 Progress = Callable[[float], None]
@@ -98,6 +90,18 @@ def is_long(found: SpeechProfile, span: tuple[float, float] | None = None) -> bo
     return sum(min(e, hi) - max(s, lo) for s, e in found.regions() if e > lo and s < hi) > LONG_SECONDS
 
 
+def in_windows(found: SpeechProfile, turns: Sequence[Sequence[str]], span: tuple[float, float] | None = None) -> bool:
+    """Whether :func:`align_sentences` aligns ``turns`` inside ``span`` in windows."""
+    return is_long(found, span) and len(turns) > 1
+
+
+def workers_for(found: SpeechProfile, turns: Sequence[Sequence[str]], span: tuple[float, float] | None = None) -> int:
+    """How many worker processes aligning ``turns`` inside ``span`` takes: one a core, up to MAX_WORKERS, for a
+    recording aligned in windows on more than one core; else none."""
+    cores = min(os.cpu_count() or 1, MAX_WORKERS)
+    return cores if cores > 1 and in_windows(found, turns, span) else 0
+
+
 def align_sentences(
     wav_path: Path,
     found: SpeechProfile,
@@ -107,17 +111,21 @@ def align_sentences(
     progress: Progress = lambda f: None,
     rendering: engine.Rendering | None = None,
     mfcc: np.ndarray | None = None,
+    workers: Workers | None = None,
 ) -> tuple[list[tuple[float, float]], np.ndarray | None]:
     """Times of every sentence of ``turns`` (each turn's sentence texts, all of them synthesised as
     ``rendering`` if given), in order, inside ``span``; and the recording's MFCCs, if they were taken whole (or
-    given as ``mfcc``, from an earlier call, so as not to take them again)."""
+    given as ``mfcc``, from an earlier call, so as not to take them again).
+
+    :param workers: where the windows are aligned (:func:`workers_for` says how many a recording takes); by
+        default here, one after another."""
     lo, hi = span or (0.0, found.duration)
-    if not is_long(found, span) or len(turns) < 2:
+    if not in_windows(found, turns, span):
         return align_span(wav_path, found, [s for t in turns for s in t], options, span, rendering), None
-    cores = min(os.cpu_count() or 1, MAX_WORKERS)
-    with _Workers(cores if cores > 1 else 0) as workers, tempfile.TemporaryDirectory(prefix="seekline-") as work:
+    workers = workers or Workers(0)
+    with tempfile.TemporaryDirectory(prefix="seekline-") as work:
         # a worker takes the recording's MFCCs for the windows while the coarse pass keeps one core busy
-        taking = (workers.submit("frames", (wav_path,), found.duration)
+        taking = (workers.submit(_frames, (wav_path,), found.duration)
                   if mfcc is None and options.frame_step == MFCC_STEP else None)
         by_turn = rendering.joined([len(t) for t in turns]) if rendering else None
         coarse = align_span(wav_path, found, [" ".join(t) for t in turns], coarse_options(options), span, by_turn,
@@ -147,7 +155,8 @@ def align_sentences(
                          starts[first] - starts[a], starts[stop] - starts[first]))
         times: list[tuple[float, float]] = []
         done = 0
-        for (_, skip, keep), got in zip(jobs, workers.map([j[0] for j in jobs]), strict=True):
+        pending = [workers.submit(align_span, call, call[4][1] - call[4][0]) for call, _, _ in jobs]
+        for (_, skip, keep), got in zip(jobs, (p.result() for p in pending), strict=True):
             for start, end in got[skip:skip + keep]:  # never before the previous window's last sentence
                 floor = times[-1][1] if times else lo
                 times.append((max(start, floor), max(end, floor)))
@@ -240,156 +249,6 @@ def excerpt(rendering: engine.Rendering, texts: Sequence[int], out_wav: Path) ->
     return engine.Rendering(out_wav, tuple(spans), mfccs)
 
 
-class _Workers:
-    """``count`` child interpreters (``python -m aligner.windows``) that do calls side by side, each one after
-    another; with ``count`` 0, calls are done here, one by one.
-
-    Unlike multiprocessing, this works from any caller, a script without a main guard or a daemonic Celery
-    worker included. The children start when the pool does, so their start-up overlaps the coarse pass.
-    A call is ``(name, args, seconds)``: one of CALLS, and the seconds of audio it works on (for its time limit).
-    """
-
-    def __init__(self, count: int) -> None:
-        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
-        self._all = [_Worker() for _ in range(count)]
-        for worker in self._all:
-            self._idle.put(worker)
-        self._pool = ThreadPoolExecutor(max(1, count))
-
-    def __enter__(self) -> _Workers:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._pool.shutdown()
-        for worker in self._all:
-            worker.close()
-
-    def submit(self, name: str, args: tuple, seconds: float) -> Future:
-        """``CALLS[name](*args)``, in a child when there are any."""
-        if not self._all:
-            done: Future = Future()
-            done.set_result(CALLS[name](*args))
-            return done
-        return self._pool.submit(self._call, name, args, seconds)
-
-    def map(self, calls: list[tuple]) -> Iterator[list[tuple[float, float]]]:
-        """``align_span(*call)`` for each call, in order."""
-        pending = [self.submit("align_span", call, call[4][1] - call[4][0]) for call in calls]
-        yield from (f.result() for f in pending)
-
-    def _call(self, name: str, args: tuple, seconds: float) -> object:
-        worker = self._idle.get()
-        try:
-            return worker.call(name, args, seconds)
-        finally:
-            self._idle.put(worker)
-
-
-class _Worker:
-    """One child interpreter, started again if a call killed it."""
-
-    def __init__(self) -> None:
-        self._start()
-
-    def _start(self) -> None:
-        self._errors = tempfile.TemporaryFile()
-        self._proc = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=self._errors, env=_one_thread())
-
-    def call(self, name: str, args: tuple, seconds: float) -> object:
-        if self._proc.poll() is not None:
-            self.close()
-            self._start()
-        limit = TIMEOUT_BASE + TIMEOUT_PER_SECOND * seconds
-        overran = threading.Event()
-
-        def stop() -> None:
-            overran.set()
-            self._proc.kill()
-
-        timer = threading.Timer(limit, stop)
-        timer.start()
-        try:
-            _send(self._proc.stdin, (name, args))
-            result = _receive(self._proc.stdout)
-        except (OSError, EOFError, pickle.UnpicklingError):
-            result = None
-        finally:
-            timer.cancel()
-        if result is None:  # it is dead or dying: make sure, so that the next call starts another
-            self._proc.kill()
-            self._proc.wait()
-        if overran.is_set():
-            raise AlignmentError(f"aligning {seconds:.0f} s of audio took over {limit:.0f} s and was stopped; "
-                                 "the machine may be overloaded, or eSpeak hung: try the job again")
-        if result is None:
-            self._errors.seek(0)
-            raise AlignmentError(f"a window's alignment failed: {self._errors.read().decode(errors='replace')[-500:]}")
-        if isinstance(result, Exception):
-            raise result
-        return result
-
-    def close(self) -> None:
-        try:
-            self._proc.stdin.close()  # the child's cue to exit
-            self._proc.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            self._proc.kill()
-            self._proc.wait()
-        self._proc.stdout.close()
-        self._errors.close()
-
-
-def _one_thread() -> dict[str, str]:
-    """The environment for a window worker: numpy's BLAS on one thread, as the workers already fill the cores."""
-    return {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-
-
-def _send(stream: BinaryIO, obj: object) -> None:
-    data = pickle.dumps(obj)
-    stream.write(len(data).to_bytes(8, "little") + data)
-    stream.flush()
-
-
-def _receive(stream: BinaryIO) -> object:
-    size = int.from_bytes(_read(stream, 8), "little")
-    return pickle.loads(_read(stream, size))
-
-
-def _read(stream: BinaryIO, size: int) -> bytes:
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError("the stream ended")
-    return data
-
-
-def _serve() -> None:
-    """The child side of :class:`_Worker`: calls from stdin, each answered on stdout with its times (or error),
-    until stdin closes. Anything else written to stdout goes to stderr, so it cannot garble the answers."""
-    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    while True:
-        try:
-            call = _receive(sys.stdin.buffer)
-        except EOFError:
-            return
-        try:
-            name, args = call
-            result: object = CALLS[name](*args)
-        except SeeklineError as e:
-            result = e
-        _send(answers, result)
-
-
 def _frames(wav_path: Path) -> Frames:
     """All of the recording's MFCCs at aeneas's default step."""
     return Frames(0, engine.mfcc(wav_path))
-
-
-CALLS: dict[str, Callable[..., object]] = {"align_span": align_span, "frames": _frames}  # what a worker may be asked
-
-
-if __name__ == "__main__":  # as aligner.windows, not __main__, so that what it sends back unpickles as such
-    from aligner.windows import _serve as serve
-
-    serve()

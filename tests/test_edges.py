@@ -262,3 +262,13 @@ def test_a_short_next_turn_whose_text_is_the_handed_over_sound_moves_onto_it(
     turn, after = [(0.0, 6.8)], [(8.0, 12.0)]
     edges._hand_over(types.SimpleNamespace(fit=fit), TWO_TURNS, (0.0, 6.0), (6.0, 7.0), turn, after)
     assert turn[-1][1] == pytest.approx(5.0) and after == [pytest.approx(next_turn)]
+
+
+def test_the_turns_are_split_for_trimming_at_the_middle_one_looking_for_its_words_not_at_a_head() -> None:
+    # most of the trimming is the turns that look for their words: half of them go to each process
+    plain, looking = (0.0, 0.0, 0.0), (edges.WORDS_EXTRA, 0.0, 0.0)
+    extra = [plain, looking, plain, plain, looking, plain, looking, plain, looking]
+    assert edges._halfway(extra, {}) == 6
+    # a turn whose first sounds may go back to the turn before is never the first of a half
+    assert edges._halfway(extra, {6: [1.0]}) in (5, 7)
+    assert edges._halfway([plain] * 4, {}) == 2

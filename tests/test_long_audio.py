@@ -75,16 +75,18 @@ def test_twenty_minutes_align_in_windows_under_one_gigabyte(long_show) -> None:
 
 
 def test_a_window_worker_that_overruns_is_stopped_with_a_clear_error(long_show, monkeypatch) -> None:
+    from aligner import workers
     from aligner.errors import AlignmentError
     from aligner.speech import profile
 
     audio, text, _ = long_show
-    monkeypatch.setattr(windows, "TIMEOUT_BASE", 0.05)
-    monkeypatch.setattr(windows, "TIMEOUT_PER_SECOND", 0.0)
+    monkeypatch.setattr(workers, "TIMEOUT_BASE", 0.05)
+    monkeypatch.setattr(workers, "TIMEOUT_PER_SECOND", 0.0)
     call = (audio, profile(audio), ["Here is part one of zero."], windows.engine.EngineOptions(), (0.0, 30.0))
-    with windows._Workers(1) as workers:
+    with workers.Workers(1) as pool:
         with pytest.raises(AlignmentError, match="was stopped"):
-            list(workers.map([call]))
-        monkeypatch.setattr(windows, "TIMEOUT_BASE", 120.0)
+            pool.submit(windows.align_span, call, 30.0).result()
+        monkeypatch.setattr(workers, "TIMEOUT_BASE", 120.0)
         # the stopped child is replaced: the same call now completes, as it does here
-        assert list(workers.map([call, call])) == [windows.align_span(*call)] * 2
+        done = [pool.submit(windows.align_span, call, 30.0) for _ in range(2)]
+        assert [d.result() for d in done] == [windows.align_span(*call)] * 2

@@ -94,6 +94,22 @@ def test_a_turn_after_a_promo_the_transcript_leaves_out_starts_where_its_words_d
         == []
 
 
+def test_turns_trimmed_in_two_processes_come_out_as_in_one(tmp_path: Path, monkeypatch) -> None:
+    # a long recording's turns are trimmed half in a worker process (edges.trim): here a short show is made to, with
+    # a promo before turns 2 and 4 that each turn looks for its words past, one in each half
+    wav = tmp_path / "show.wav"
+    promos = [synth.speak("Coming up after the news: the valley's best bakeries, and the people who get up at four "
+                          "to run them.", "en-gb+f4"),
+              synth.speak("Later this hour: a new exhibition at the museum, and the weekend's weather.", "en-gb+f4")]
+    truth = synth.build(TURNS, wav, before={2: promos[0], 4: promos[1]})
+    alone = align(wav, transcript_of(TURNS))
+    monkeypatch.setattr(windows, "workers_for", lambda *args: 1)
+    split = align(wav, transcript_of(TURNS))
+    assert split.to_dict() == alone.to_dict()
+    turns = [s for s in split.segments if s.kind == "turn"]
+    assert abs(turns[2].start - truth[2].start) < 0.1 and abs(turns[4].start - truth[4].start) < 0.1
+
+
 def test_the_chain_jumps_only_where_a_turn_begins() -> None:
     # chunk costs built by hand: chunks 0-2 fit at frames 40, 60, 80, chunks 3-5 at 200, 220, 240
     z = np.zeros((6, 300))
