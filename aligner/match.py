@@ -153,6 +153,15 @@ class Comparer:
         """:func:`fit` of the rendering's stretch ``tts`` to the recording's span ``audio``."""
         return fit(self.tts(*tts), self.audio(*audio), self.audio(*audio, reverse=True))
 
+    def match(self, tts: tuple[float, float], audio: tuple[float, float]) -> float:
+        """:meth:`fit`'s gain of a text to its span, over the span's first MAX_SECONDS and that share of the text
+        (0.0 for a span under half a second)."""
+        (t0, t1), (a0, a1) = tts, audio
+        if a1 - a0 < 0.5:
+            return 0.0
+        kept = min(a1 - a0, MAX_SECONDS)
+        return self.fit((t0, t0 + (t1 - t0) * kept / (a1 - a0)), (a0, a0 + kept))[1]
+
     def audio(self, start: float, end: float, *, reverse: bool = False) -> np.ndarray:
         samples = _read(self._audio, start, end)
         if self.found is not None:  # pauses shortened to MAX_PAUSE: they carry no content
@@ -179,19 +188,11 @@ def matches(wav_path: str | os.PathLike[str], rendering: engine.Rendering, spans
             found: SpeechProfile | None = None) -> list[float]:
     """For each text of ``rendering`` and its aligned span: (reversed cost - forward cost) / reversed cost, about 0
     when unrelated."""
-    out: list[float] = []
     comparer = Comparer(wav_path, rendering.wav, found)
     try:
-        for (t0, t1), (a0, a1) in zip(rendering.spans, spans, strict=True):
-            if a1 - a0 < 0.5:
-                out.append(0.0)
-                continue
-            kept = min(a1 - a0, MAX_SECONDS)  # a long turn's first seconds, and that share of its text
-            a1, t1 = a0 + kept, t0 + (t1 - t0) * kept / (a1 - a0)
-            out.append(comparer.fit((t0, t1), (a0, a1))[1])
+        return [comparer.match(tts, audio) for tts, audio in zip(rendering.spans, spans, strict=True)]
     finally:
         comparer.close()
-    return out
 
 
 def transcript_fit(

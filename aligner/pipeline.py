@@ -293,15 +293,16 @@ def align_wav(
         checked = [_past_music_hit(t, c, found) for t, c in zip(spoken, aired, strict=True)]
         misfit: set[int] = set()
         overrun: set[int] = set()
+        taken: set[int] = set()
         if not mismatch:
-            checked, misfit, overrun = edges.trim(wav, found, texts, checked, rendering, options,
-                                                  voices.heads(checked, spoken, found, mfcc), mfcc, pool)
+            checked, misfit, overrun, taken = edges.trim(wav, found, texts, checked, rendering, options,
+                                                         voices.heads(checked, spoken, found, mfcc), mfcc, pool)
     progress("align", 0.95)
     segments = _build(transcript, checked)
     heard = voices.Heard(set(), set()) if mismatch else voices.heard([s for s in segments if s.kind == "turn"],
                                                                        found, mfcc)
-    segments = quality.assess(segments, found, {spoken[i].id for i in misfit}, heard.mismatched, heard.start_taken,
-                              {spoken[i].id for i in overrun})
+    segments = quality.assess(segments, found, {spoken[i].id for i in misfit}, heard.mismatched,
+                              heard.start_taken | {spoken[i].id for i in taken}, {spoken[i].id for i in overrun})
     if mismatch:
         segments = quality.mismatched(segments)
     elif level == "word":

@@ -129,7 +129,7 @@ def test_a_sound_the_next_text_fits_better_without_by_one_measure_only_goes_to_i
 
 
 def trim_one(monkeypatch: pytest.MonkeyPatch, found: SpeechProfile, fits: Callable[..., list],
-             turn: tuple[float, float]) -> tuple[list, set[int], set[int]]:
+             turn: tuple[float, float]) -> tuple[list, set[int], set[int], set[int]]:
     """edges.trim of one one-sentence turn timed ``turn``, ``fits`` standing in for edges.fits (no audio is read)."""
     monkeypatch.setattr(edges, "fits", fits)
     monkeypatch.setattr(edges.match, "Comparer", lambda *a: types.SimpleNamespace(close=lambda: None))
@@ -144,7 +144,7 @@ def test_a_start_moved_past_a_sting_keeps_its_clip_s_room_tone(monkeypatch) -> N
     def fits(comparer, found, tts, start, end, *, tail=False, points=None, sure=False):  # noqa: ANN001, ANN202
         return [] if tail else [(start, 0.5, 0.1, 1.0), (5.4, 0.3, 0.3, 1.0)]  # clearly better without the sting
 
-    out, _, _ = trim_one(monkeypatch, found, fits, (1.0, 9.4))
+    out, _, _, _ = trim_one(monkeypatch, found, fits, (1.0, 9.4))
     assert out[0][0][0] == pytest.approx(4.6)  # where the clip cuts in, as the aligner's own starts (lead_in)
 
 
@@ -160,7 +160,7 @@ def test_a_start_the_text_fits_rather_better_past_moves_when_its_first_sound_run
         # better from the words by 0.106 (DOUBT_SUM, not MIN_SUM), measured on the held-out long show with ads
         return [] if tail else [(start, 0.603, 0.06, 1.0), (10.5, 0.531, 0.094, 0.838)]
 
-    out, doubts, _ = trim_one(monkeypatch, found, fits, (1.0, 13.5))
+    out, doubts, _, _ = trim_one(monkeypatch, found, fits, (1.0, 13.5))
     assert out[0][0][0] == pytest.approx(start) and doubts == doubted
 
 
@@ -173,7 +173,7 @@ def test_only_a_first_sound_the_vad_doubts_raises_a_doubt(monkeypatch, first_wor
     def fits(comparer, found, tts, start, end, *, tail=False, points=None, sure=False):  # noqa: ANN001, ANN202
         return [] if tail else [(start, 0.603, 0.06, 1.0), (3.5, 0.531, 0.094, first_word)]
 
-    out, doubts, _ = trim_one(monkeypatch, found, fits, (1.0, 6.5))
+    out, doubts, _, _ = trim_one(monkeypatch, found, fits, (1.0, 6.5))
     assert out[0][0][0] == pytest.approx(1.0) and doubts == doubted
 
 
@@ -184,7 +184,7 @@ def test_an_end_the_text_fits_rather_better_before_moves_when_its_last_sound_com
         # better up to the words by 0.2, but not by MIN_EACH backwards (the held-out long show with ads)
         return [(end, 0.674, 0.122, 1.0), (3.0, 0.52, 0.169, 0.85)] if tail else []
 
-    out, _, _ = trim_one(monkeypatch, found, fits, (0.0, 5.4))
+    out, _, _, _ = trim_one(monkeypatch, found, fits, (0.0, 5.4))
     assert out[0][-1][1] == pytest.approx(3.0)
 
 
@@ -201,8 +201,30 @@ def test_an_end_that_runs_over_speech_its_text_fits_much_better_without_is_flagg
 
     # 4 s more speech than its text takes in its last sentence (0.0 in all of it: its words are not looked for)
     monkeypatch.setattr(edges, "_extra_speech", lambda *a: [(0.0, 4.0, 0.0)])
-    out, _, overrun = trim_one(monkeypatch, found, fits, (1.0, 8.8))
+    out, _, overrun, _ = trim_one(monkeypatch, found, fits, (1.0, 8.8))
     assert out[0][-1][1] == pytest.approx(8.8) and overrun == ({0} if flagged else set())  # 0.45 and 0.3 better
+
+
+@pytest.mark.parametrize(("fit", "taken"), [(0.02, {1}), (0.3, set())])
+def test_the_turn_after_one_that_runs_over_speech_is_flagged_when_its_own_text_does_not_fit_where_it_is(
+        monkeypatch, fit: float, taken: set[int]) -> None:
+    # as above, turn 0's end runs over 4 s of speech its text fits much better without; then turn 1's 3 s
+    found = profile((1.0, QUIET), (3.0, LOUD), (0.8, QUIET), (4.0, LOUD), (1.0, QUIET), (3.0, LOUD), (1.0, QUIET))
+
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None, sure=False):  # noqa: ANN001, ANN202
+        if not tail or points is None:
+            return []
+        return [(end, 0.6, 0.05, 1.0), *((t, 0.3, 0.2, 1.0) for t in points)]
+
+    monkeypatch.setattr(edges, "_extra_speech", lambda *a: [(0.0, 4.0, 0.0), (0.0, 0.0, 0.0)])
+    monkeypatch.setattr(edges, "fits", fits)
+    # turn 1's text against its audio: match's backwards gain
+    monkeypatch.setattr(edges.match, "Comparer", lambda *a: types.SimpleNamespace(
+        close=lambda: None, match=lambda tts, span: fit if span == (9.8, 12.8) else 0.5))
+    rendering = engine.Rendering(Path("tts.wav"), ((0.0, 3.0), (3.0, 6.0)))
+    _, _, overrun, got = edges.trim(Path("show.wav"), found, [["Words."], ["More words."]],
+                                    [[(1.0, 8.8)], [(9.8, 12.8)]], rendering, engine.EngineOptions())
+    assert overrun == {0} and got == taken
 
 
 def test_extra_speech_is_what_a_sentence_holds_beyond_its_text_at_the_recording_s_pace() -> None:
@@ -225,7 +247,7 @@ def test_the_end_is_judged_before_the_start(monkeypatch) -> None:
         # nor from the words with the sting after them; from the sting, it can
         return [(start, math.inf, 0.0, 1.0), (3.3, 0.6, 0.16, 0.85)] if end > 3.0 else []
 
-    out, _, _ = trim_one(monkeypatch, found, fits, (0.0, 4.5))
+    out, _, _, _ = trim_one(monkeypatch, found, fits, (0.0, 4.5))
     assert out[0] == [pytest.approx((0.0, 2.7))]
 
 
