@@ -171,7 +171,7 @@ def test_a_jingle_nobody_transcribed_stays_out_of_the_turns_around_it(tmp_path: 
 
     assert off(align(audio, transcript_of(TURNS))) == []
     # the VAD half believes a voice over music, so only the text can tell the jingle from the turn
-    monkeypatch.setattr(edges, "trim", lambda wav, found, texts, times, *rest: (times, set(), set()))
+    monkeypatch.setattr(edges, "trim", lambda wav, found, texts, times, *rest: (times, set(), set(), set()))
     assert off(align(audio, transcript_of(TURNS)))
 
 
