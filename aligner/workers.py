@@ -48,6 +48,8 @@ class Workers:
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown()
+        for worker in self._all:  # all told first, they exit side by side
+            worker.stop()
         for worker in self._all:
             worker.close()
 
@@ -111,6 +113,13 @@ class _Worker:
         if isinstance(result, Exception):
             raise result
         return result
+
+    def stop(self) -> None:
+        """Tell the child to exit once its call is done (:meth:`close` waits for it)."""
+        try:
+            self._proc.stdin.close()
+        except OSError:
+            pass
 
     def close(self) -> None:
         try:
