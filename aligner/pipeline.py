@@ -169,6 +169,8 @@ def _where(
     flat = [s for t in texts for s in t]
     holes = [] if windows.is_long(recorded) else untranscribed.find(wav, texts, recorded, rendering, mfcc)
     around = locate.locate(wav, flat, recorded, rendering, mfcc)
+    if around is not None:  # a first or last turn said just outside the span widens it (an ident in a short show)
+        around = locate.widened(wav, recorded, rendering.joined([len(t) for t in texts]), around, mfcc())
     if not holes:
         return [], recorded, around
     # An ad can make a show look like a story (`around`). The breaks stand when the text fills the rest of the

@@ -85,6 +85,26 @@ def test_story_with_one_other_item_before_it_is_located(tmp_path: Path) -> None:
     assert all(abs(t.start - true.start) < 0.25 for t, true in zip(turns, truth, strict=True)), (turns, truth)
 
 
+@pytest.mark.parametrize("before", [1, 2])
+def test_a_short_show_with_a_sponsor_line_inside_is_aligned_whole(tmp_path: Path, before: int) -> None:
+    # 8 s of speech the transcript leaves out, in a 25-second show: the recording holds more speech than the text
+    # fills, and the vote put the story's span on one side of it, leaving a turn outside (1: the first turn 11.5 s
+    # late, unflagged; 2: the last turn 8.3 s early); that turn's words, said just outside, widen the span to the
+    # whole show
+    from aligner.pipeline import align
+    from aligner.transcript import parse_transcript
+
+    wav = tmp_path / "short.wav"
+    sponsor = synth.speak("Support for this program comes from Harbor Bank, helping families in the valley save for "
+                          "what matters most, with branches in every town.", "en-us+f3")
+    truth = synth.build(STORY, wav, before={before: sponsor})
+    script = "\n\n".join(f"{speaker}: {text}" for speaker, _voice, text in STORY)
+    syncmap = align(wav, parse_transcript(script))
+    turns = [s for s in syncmap.segments if s.kind == "turn"]
+    assert not syncmap.coverage.located, syncmap.coverage
+    assert [k for k, (t, true) in enumerate(zip(turns, truth, strict=True)) if abs(t.start - true.start) > 0.5] == []
+
+
 def test_an_end_voted_before_the_start_gives_way_to_the_forward_vote(newscast, tmp_path: Path, monkeypatch) -> None:
     # a text the recording does not hold: the backward vote may put its end before the forward vote's start;
     # the span must still run forwards (it once ran backwards, and aeneas got an empty recording)
