@@ -124,7 +124,7 @@ SILENT_C0 = 1.0  # eSpeak's silence is its MFCCs' lowest c0 (log energy); its wo
 
 def trim(
     wav_path: Path, found: SpeechProfile, texts: Sequence[Sequence[str]], times: Sequence[Times | None],
-    rendering: engine.Rendering, options: engine.EngineOptions, heads: Mapping[int, Sequence[float]] = {},
+    rendering: engine.Rendering, options: engine.EngineOptions, heads: Mapping[int, Sequence[float]] | None = None,
     recording: np.ndarray | None = None, workers: Workers | None = None,
 ) -> tuple[list[Times | None], set[int], set[int], set[int]]:
     """``times`` (each turn's sentence times, ``texts`` their sentences, all synthesised as ``rendering``) with
@@ -144,6 +144,7 @@ def trim(
     :param workers: when they run beside the caller, one of them trims the first half of the turns (see _halfway)
         meanwhile: the hour's trimming took 0.43-0.46 s instead of 0.65-0.70 s (ad-hoc stage timer)."""
     extra = _extra_speech(found, texts, times, rendering)
+    heads = heads or {}
     given = (wav_path, found, texts, times, rendering, options, heads, recording, extra)
     cut = _halfway(extra, heads) if workers is not None and workers.parallel else 0
     seconds = sum(t[-1][1] - t[0][0] for t in times[:cut] if t and None not in t)
