@@ -284,9 +284,7 @@ def _words_at(comparer: match.Comparer, tts: tuple[float, float], start: float, 
     text = match.features(_voiced(text), pool=1)
     if len(text) < MIN_WORDS:
         return None
-    first, audio = comparer.nearby_mfcc(start, min(end, start + extra + 2 * len(text) * STEP + 1.0))
-    k = match.start_of(text, match.features(audio, pool=1))
-    return None if k is None else first + k * STEP
+    return comparer.said_at(text, start, min(end, start + extra + 2 * len(text) * STEP + 1.0))
 
 
 def _extra_speech(found: SpeechProfile, texts: Sequence[Sequence[str]], times: Sequence[Times | None],

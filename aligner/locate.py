@@ -75,7 +75,6 @@ def locate(
     :param mfcc: gives the recording's MFCCs (default: :func:`engine.mfcc` of ``wav_path``), asked only when the
         text cannot fill the audio, so that a caller who needs them too takes them once.
     """
-    voiced = float((found.voice > speech.VOICE_THRESHOLD).sum()) * speech.FRAME
     if fills(texts, found, rendering):
         return None
     taken = rendering.mfcc(engine.MFCC_STEP)  # a long recording's were taken while its audio decoded
@@ -95,8 +94,7 @@ def locate(
         return None
     start, end = times[first], times[last] + step
     start, end = _to_pause(found, start, -1), _to_pause(found, end, +1)
-    covered = float((found.voice[found.frame(start):found.frame(end)] > speech.VOICE_THRESHOLD).sum()) * speech.FRAME
-    if covered >= NEAR_FULL * voiced:
+    if _near_full(found, start, end):
         return None
     return Coverage(start=round(max(0.0, start - MARGIN), 3), end=round(min(found.duration, end + MARGIN), 3),
                     confidence=confidence)
@@ -314,10 +312,15 @@ def widened(wav_path: str | os.PathLike[str], found: speech.SpeechProfile, turns
         return coverage
     start = coverage.start if start is None else max(0.0, start - MARGIN)
     end = coverage.end if end is None else min(found.duration, end + MARGIN)
-    voiced = found.voice > speech.VOICE_THRESHOLD
-    if voiced[found.frame(start):found.frame(end)].sum() >= NEAR_FULL * voiced.sum():
+    if _near_full(found, start, end):
         return None
     return Coverage(start=round(start, 3), end=round(end, 3), confidence=coverage.confidence)
+
+
+def _near_full(found: speech.SpeechProfile, start: float, end: float) -> bool:
+    """Whether ``[start, end)`` holds NEAR_FULL of the recording's voiced time: it is the whole recording."""
+    voiced = found.voice > speech.VOICE_THRESHOLD
+    return bool(voiced[found.frame(start):found.frame(end)].sum() >= NEAR_FULL * voiced.sum())
 
 
 def _outside(comparer: match.Comparer, found: speech.SpeechProfile, tts: tuple[float, float], edge: float,
@@ -328,11 +331,9 @@ def _outside(comparer: match.Comparer, found: speech.SpeechProfile, tts: tuple[f
     lo, hi = (max(0.0, edge - OUTSIDE), edge + length) if direction < 0 else (edge - length, edge + OUTSIDE)
     lo, hi = max(0.0, lo), min(found.duration, hi)
     _, text = comparer.nearby_mfcc(tts[0], min(tts[1], tts[0] + WORDS), tts=True)
-    first, audio = comparer.nearby_mfcc(lo, hi)
-    k = match.start_of(match.features(text, pool=1), match.features(audio, pool=1))
-    if k is None:
+    at = comparer.said_at(match.features(text, pool=1), lo, hi)
+    if at is None:
         return None
-    at = first + k * engine.MFCC_STEP
     out = at if direction < 0 else min(found.duration, at + length)
     if (out - edge) * direction <= 0:  # said inside the span
         return None

@@ -149,6 +149,13 @@ class Comparer:
         first = int(round(start / engine.MFCC_STEP))
         return first * engine.MFCC_STEP, taken[first:int(round(end / engine.MFCC_STEP))]
 
+    def said_at(self, text: np.ndarray, start: float, end: float) -> float | None:
+        """Where in the recording from about ``start`` to ``end`` a text (:func:`features` of its eSpeak MFCCs, one
+        frame each) is said best (:func:`start_of`); ``None``: the audio is too short to say."""
+        first, audio = self.nearby_mfcc(start, end)
+        k = start_of(text, features(audio, pool=1))
+        return None if k is None else first + k * engine.MFCC_STEP
+
     def fit(self, tts: tuple[float, float], audio: tuple[float, float]) -> tuple[float, float]:
         """:func:`fit` of the rendering's stretch ``tts`` to the recording's span ``audio``."""
         return fit(self.tts(*tts), self.audio(*audio), self.audio(*audio, reverse=True))
