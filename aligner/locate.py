@@ -330,8 +330,7 @@ def _outside(comparer: match.Comparer, found: speech.SpeechProfile, tts: tuple[f
     length = 1.2 * (tts[1] - tts[0])  # the audio it is compared with: its eSpeak time, and a little more
     lo, hi = (max(0.0, edge - OUTSIDE), edge + length) if direction < 0 else (edge - length, edge + OUTSIDE)
     lo, hi = max(0.0, lo), min(found.duration, hi)
-    _, text = comparer.nearby_mfcc(tts[0], min(tts[1], tts[0] + WORDS), tts=True)
-    at = comparer.said_at(match.features(text, pool=1), lo, hi)
+    at = comparer.text_at(tts, WORDS, lo, hi)
     if at is None:
         return None
     out = at if direction < 0 else min(found.duration, at + length)

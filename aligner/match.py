@@ -156,6 +156,11 @@ class Comparer:
         k = start_of(text, features(audio, pool=1))
         return None if k is None else first + k * engine.MFCC_STEP
 
+    def text_at(self, tts: tuple[float, float], seconds: float, start: float, end: float) -> float | None:
+        """:meth:`said_at` of the first ``seconds`` of the rendering's stretch ``tts``: where that text is said."""
+        _, text = self.nearby_mfcc(tts[0], min(tts[1], tts[0] + seconds), tts=True)
+        return self.said_at(features(text, pool=1), start, end)
+
     def fit(self, tts: tuple[float, float], audio: tuple[float, float]) -> tuple[float, float]:
         """:func:`fit` of the rendering's stretch ``tts`` to the recording's span ``audio``."""
         return fit(self.tts(*tts), self.audio(*audio), self.audio(*audio, reverse=True))

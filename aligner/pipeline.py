@@ -25,6 +25,7 @@ Progress = Callable[[str, float], None]
 # Even fast newsreaders stay under ~20 characters a second; more than this cannot all have been spoken.
 MAX_CHARS_PER_SECOND = 40.0
 WORDS_SHARE = 0.5  # at word level, the share of the "align" stage spent before the words
+MIN_NONSPEECH = 0.5  # seconds of music, silence or untranscribed speech left between turns worth a segment
 DOUBT_BELOW = 0.7  # in a long recording, breaks are looked for around turns with less confidence than this
 
 
@@ -120,7 +121,8 @@ def _with_nonspeech(segments: list[Segment], found: speech.SpeechProfile,
     nxt = next(pending, None)
     for seg in segments:
         while nxt is not None and seg.start is not None and nxt.start < seg.start:
-            out.append(replace(nxt, end=min(nxt.end, seg.start)))
+            if min(nxt.end, seg.start) - nxt.start >= MIN_NONSPEECH:  # what a turn over it leaves of it
+                out.append(replace(nxt, end=min(nxt.end, seg.start)))
             nxt = next(pending, None)
         out.append(seg)
     out += [nxt, *pending] if nxt is not None else []
@@ -266,25 +268,38 @@ def align_wav(
     recording_mfcc = functools.cache(functools.partial(engine.mfcc, wav))  # taken once, if at all
     holes, found, located = _where(wav, texts, recorded, rendering, recording_mfcc)
     span = (located.start, located.end) if located else None
+    by_turn = rendering.joined([len(t) for t in texts])
     # worker processes for a long recording's windows, kept for its turns' edges: they are ready, and warm
     with Workers(windows.workers_for(found, texts, span)) as pool:
         flat, mfcc = windows.align_sentences(wav, found, texts, options, span, rendering=rendering, workers=pool,
                                              progress=lambda f: progress("align", 0.8 * f))
         progress("align", 0.8)
         per_turn = _per_turn(flat, texts)
+
+        def again(holes: list[tuple[float, float]], share: float
+                  ) -> tuple[speech.SpeechProfile, list[list[tuple[float, float]]]]:
+            """The speech profile with ``holes`` left out as music is, and the turns aligned again with it (the
+            windows' bounds move with them)."""
+            found = recorded.without(holes)
+            flat, _ = windows.align_sentences(wav, found, texts, options, span, rendering=rendering, mfcc=mfcc,
+                                              progress=lambda f: progress("align", share + 0.05 * f), workers=pool)
+            return found, _per_turn(flat, texts)
+
         if mfcc is not None:  # aligned in windows, with no search for breaks: look near the turns in doubt
             judged = quality.assess(_build(transcript, per_turn), found)
             confidence = {s.id: s.confidence or 0.0 for s in judged if s.kind == "turn"}
             doubtful = [k for k, t in enumerate(spoken) if confidence.get(t.id, 0.0) < DOUBT_BELOW]
             holes = _breaks_near(wav, found, texts, per_turn, doubtful, rendering, span or (0.0, found.duration), mfcc)
-            if holes:  # aligned again, with them left out as music is: the windows' bounds moved with them
-                found = found.without(holes)
-                flat, _ = windows.align_sentences(wav, found, texts, options, span, rendering=rendering, mfcc=mfcc,
-                                                  progress=lambda f: progress("align", 0.8 + 0.1 * f), workers=pool)
-                per_turn = _per_turn(flat, texts)
+            if holes:
+                found, per_turn = again(holes, 0.8)
+        if holes:  # a break that holds a turn's words is the text's own speech
+            held = untranscribed.holding_text(wav, holes, [(t[0][0], t[-1][1]) for t in per_turn], by_turn, recorded,
+                                              recording_mfcc() if mfcc is None else mfcc)
+            if held:
+                holes = [h for h in holes if h not in held]
+                found, per_turn = again(holes, 0.85)
         # the transcript is checked first: text that is not what the recording says would send every turn and line
         # to the unaired tests (5x the time on a 45-minute show), to be flagged as a mismatch all the same
-        by_turn = rendering.joined([len(t) for t in texts])
         fit = match.transcript_fit(wav, _build(transcript, per_turn), {t.id: k for k, t in enumerate(spoken)}, by_turn,
                                    found)
         mismatch = fit is not None and fit < match.MIN_MATCH

@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import synth
+from test_speech import LOUD, profile
 
 from aligner import edges, unaired
 from aligner.errors import AlignmentError, AudioError
-from aligner.models import Cue, Sentence, Speaker, SyncMap, Transcript, Turn
-from aligner.pipeline import align
+from aligner.models import Cue, Segment, Sentence, Speaker, SyncMap, Transcript, Turn
+from aligner.pipeline import _with_nonspeech, align
 
 TURNS = [
     ("ann", "en-us", "Good morning. Today we talk about the weather in the mountains."),
@@ -228,3 +229,13 @@ def test_a_slow_speaker_with_long_pauses_still_matches_the_text(tmp_path: Path) 
     syncmap = align(tmp_path / "slow.wav", transcript_of([("ann", "", " ".join(ann)), ("bob", "", " ".join(bob))]))
     assert syncmap.quality.match > 0.15 and syncmap.quality.verdict != "failed", syncmap.quality
     assert not any("text_mismatch" in s.flags for s in syncmap.segments)
+
+
+def test_a_break_a_turn_lies_over_leaves_no_sliver_of_a_segment() -> None:
+    # a turn aligned again over the start of a break the text's speech was taken for: the break left 10 ms of
+    # "(NOT IN THE TRANSCRIPT)" before it
+    found = profile((30.0, LOUD))
+    turns = [Segment(id="t1", kind="turn", text="One.", start=1.0, end=10.0),
+             Segment(id="t2", kind="turn", text="Two.", start=10.01, end=29.0)]
+    assert [s.id for s in _with_nonspeech(turns, found, [(10.0, 20.0)])] == ["t1", "t2"]
+    assert [s.kind for s in _with_nonspeech(turns, found, [(9.0, 10.01)])] == ["turn", "untranscribed", "turn"]

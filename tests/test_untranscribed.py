@@ -94,6 +94,33 @@ def test_a_turn_after_a_promo_the_transcript_leaves_out_starts_where_its_words_d
         == []
 
 
+LEFT_OUT = {  # a sentence more that a turn says, which the transcript leaves out
+    2: "The mayor said the town would pay for new pumps, and that the work would start before the end of the summer.",
+    3: "Most of the farms along the lower road lost their first crop of hay, and some lost their fences as well.",
+    4: "Volunteers from three towns worked in shifts through the night, and the church served soup to all of them.",
+}
+
+
+def _left_out(wav: Path, turns: tuple[int, ...]) -> tuple[list[synth.TurnTruth], list]:
+    """A show whose ``turns`` each say their LEFT_OUT sentence too, aligned to TURNS: the truth, and the turns."""
+    aired = [(speaker, voice, f"{text} {LEFT_OUT[k]}" if k in turns else text)
+             for k, (speaker, voice, text) in enumerate(TURNS)]
+    truth = synth.build(aired, wav)
+    return truth, list(align(wav, transcript_of(TURNS)).segments)
+
+
+@pytest.mark.parametrize("turns", [(2, 3), (3, 4)])
+def test_sentences_the_transcript_leaves_out_are_not_taken_for_a_break(tmp_path: Path, turns) -> None:
+    # 11-13 s of speech the text does not have around two short turns: the chain jumped over a turn and its words,
+    # and turns were put on the sentences left out, 6-13 s off, until a break that holds a turn's words was dropped
+    # (untranscribed.holding_text)
+    truth, segments = _left_out(tmp_path / "show.wav", turns)
+    timed = [s for s in segments if s.kind == "turn"]
+    assert [round(s.start - t.start, 1) for s, t in zip(timed, truth, strict=True) if abs(s.start - t.start) > 0.3] \
+        == []
+    assert [s for s in segments if s.kind == "untranscribed"] == []
+
+
 def test_turns_trimmed_in_two_processes_come_out_as_in_one(tmp_path: Path, monkeypatch) -> None:
     # a long recording's turns are trimmed half in a worker process (edges.trim): here a short show is made to, with
     # a promo before turns 2 and 4 that each turn looks for its words past, one in each half
