@@ -117,6 +117,9 @@ WORDS_TEXT = 6.0
 WORDS_SHIFT = 1.0
 WORDS_NEAR = (1.5, 0.6)
 WORDS_CLEAR = 0.1
+# When the text cannot be said from any of those onsets to the turn's end (over twice its eSpeak time: a sentence
+# left out after its words too), the onsets are compared up to WORDS_ROOM times its eSpeak time past its words.
+WORDS_ROOM = 1.5
 MIN_WORDS = 5  # MFCC frames of eSpeak: fewer are not looked for
 STEP = engine.MFCC_STEP
 SILENT_C0 = 1.0  # eSpeak's silence is its MFCCs' lowest c0 (log energy); its words are well above it
@@ -243,7 +246,7 @@ def _handed_back(comparer: match.Comparer, found: SpeechProfile, tts: tuple[floa
     """Of ``onsets`` after a turn's first sounds in the previous speaker's voice, the one its text fits best from,
     when it fits better so by HAND_OVER; those sounds then end the turn ``before`` if it ended at most SAME_SPEAKER
     before them. ``None``: none."""
-    point = _fits_better_from(comparer, found, tts, turn, onsets)
+    point = _fits_better(fits(comparer, found, tts, turn[0][0], turn[-1][1], points=list(onsets)) if onsets else [])
     if point is None:
         return None
     onset = point[0]
@@ -264,15 +267,16 @@ def _words_start(comparer: match.Comparer, found: SpeechProfile, tts: tuple[floa
         return None
     onsets = found.onsets_between(max(start + WORDS_SHIFT / 2, at - WORDS_NEAR[0]),
                                   min(end - MIN_REST, at + WORDS_NEAR[1]))
-    point = _fits_better_from(comparer, found, tts, turn, onsets)
+    fitted = fits(comparer, found, tts, start, end, points=onsets) if onsets else []
+    if fitted and not np.isfinite(fitted[-1][1]):  # more speech after its words too: up to where they end
+        fitted = fits(comparer, found, tts, start, min(end, at + WORDS_ROOM * (tts[1] - tts[0])), points=onsets)
+    point = _fits_better(fitted)
     return point[0] if point is not None and point[2] >= WORDS_CLEAR else None
 
 
-def _fits_better_from(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float, float], turn: list,
-                      onsets: Sequence[float]) -> tuple[float, float, float, float] | None:
-    """Of :func:`fits` from ``onsets`` after a turn's start, the one its text fits best from, when it fits better
-    so by HAND_OVER; ``None``: none does."""
-    fitted = fits(comparer, found, tts, turn[0][0], turn[-1][1], points=list(onsets)) if onsets else []
+def _fits_better(fitted: list[tuple[float, float, float, float]]) -> tuple[float, float, float, float] | None:
+    """Of :func:`fits` from onsets after a turn's start, the one its text fits best from, when it fits better so
+    by HAND_OVER; ``None``: none does."""
     return max(fitted[1:], key=_fitness) if gain(fitted) >= HAND_OVER else None
 
 

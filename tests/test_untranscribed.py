@@ -121,6 +121,15 @@ def test_sentences_the_transcript_leaves_out_are_not_taken_for_a_break(tmp_path:
     assert [s for s in segments if s.kind == "untranscribed"] == []
 
 
+def test_a_turn_with_sentences_left_out_before_and_after_its_words_starts_where_they_do(tmp_path: Path) -> None:
+    # turn 4 was put on turn 3's last sentence, its own words and its own last one: its text could be said over
+    # the rest of it from no onset (edges.fits: over twice its eSpeak time), and it started 6.2 s early until the
+    # onsets near its words were compared over its text's time (edges.WORDS_ROOM)
+    truth, segments = _left_out(tmp_path / "show.wav", (2, 3, 4))
+    timed = [s for s in segments if s.kind == "turn"]
+    assert abs(timed[4].start - truth[4].start) < 0.3
+
+
 def test_turns_trimmed_in_two_processes_come_out_as_in_one(tmp_path: Path, monkeypatch) -> None:
     # a long recording's turns are trimmed half in a worker process (edges.trim): here a short show is made to, with
     # a promo before turns 2 and 4 that each turn looks for its words past, one in each half
