@@ -124,3 +124,14 @@ def test_fit_from_summed_frames_is_the_mean_log_likelihood_of_the_frames() -> No
     stacked = voices._Stats.stack([voices._Stats.of(frames), voices._Stats.of(voice)])
     assert stacked.fit(voices._Stats.of(voice)) == pytest.approx([summed, voices._Stats.of(voice).fit(
         voices._Stats.of(voice))], rel=1e-9)
+
+
+def test_a_head_of_under_a_second_of_the_previous_speakers_words_is_found(show) -> None:
+    # bob's turn took ann's last 0.8 s: 20 frames, under the 25 (1 s) heads asked for until MIN_HEAD (15); in
+    # ad-hoc shows with sentences left out, three turns started 1.1-2.1 s early on such a tail, unflagged
+    wav, truth = show
+    times = [[(t.start, t.end)] for t in truth]
+    ann, bob = truth[0], truth[1]
+    times[0], times[1] = [(ann.start, ann.end - 0.8)], [(ann.end - 0.8, bob.end)]
+    taken = voices.heads(times, transcript_of(TURNS).turns, speech.profile(wav), engine.mfcc(wav))
+    assert list(taken) == [1] and taken[1][0] == pytest.approx(bob.start, abs=0.1)
