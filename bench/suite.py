@@ -372,6 +372,22 @@ def _with_breaks(y: np.ndarray, truth: dict[str, Any], pad: np.ndarray, seed: in
     return put_in(y, truth, clips)
 
 
+def build_tiny(data: Path, work: Path, case: Case, turns: int = 4, story: bool = False) -> None:
+    """A show of ``turns`` turns with one 6-12 s stretch of other people's speech (a sponsor's line) before a turn
+    picked at random, never the first or the last; or, as a ``story``, that show without it between two shows of
+    other speakers cut to its length."""
+    (stem,) = make_broadcast(data, work / "src", case.seed, turns=turns, manifests=case.manifests)
+    y = load(stem.with_suffix(".wav"))
+    if not story:
+        truth = read_truth(stem)
+        write_case(work, truth, y=_with_breaks(y, truth, _other_speakers(data, work, case), case.seed, 1,
+                                               (6.0, 12.0), (1, 1)))
+        return
+    pads = make_broadcast(data, work / "pad", case.seed + 1000, episodes=2, turns=turns, manifests=case.manifests)
+    before, after = (load(p.with_suffix(".wav")) for p in pads)
+    _write_story(work, stem, y, np.resize(before, max(len(y), len(before)))[-len(y):], np.resize(after, len(y)))
+
+
 def build_demo(data: Path, work: Path, case: Case) -> None:
     """The bundled demo episode (media/demo): real NPR-style page chrome, cues and an unlabelled intro."""
     demo = Path(__file__).resolve().parent.parent / "media" / "demo"
