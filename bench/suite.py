@@ -374,8 +374,8 @@ def _with_breaks(y: np.ndarray, truth: dict[str, Any], pad: np.ndarray, seed: in
 
 def build_tiny(data: Path, work: Path, case: Case, turns: int = 4, story: bool = False) -> None:
     """A show of ``turns`` turns with one 6-12 s stretch of other people's speech (a sponsor's line) before a turn
-    picked at random, never the first or the last; or, as a ``story``, that show without it between two shows of
-    other speakers cut to its length."""
+    picked at random, never the first or the last; or, as a ``story``, that show without it between two other
+    shows (another seed, the same manifests) cut to its length."""
     (stem,) = make_broadcast(data, work / "src", case.seed, turns=turns, manifests=case.manifests)
     y = load(stem.with_suffix(".wav"))
     if not story:
