@@ -335,7 +335,7 @@ def _outside(comparer: match.Comparer, found: speech.SpeechProfile, tts: tuple[f
              direction: int) -> float | None:
     """Where a turn (the rendering's stretch ``tts``) said across or within OUTSIDE s of ``edge`` starts (``direction``
     -1: before it) or ends (+1: after it), when its text fits there as WIDEN_FIT and WIDEN_GAIN ask."""
-    length = 1.2 * (tts[1] - tts[0])  # the audio it is compared with: its eSpeak time, and a little more
+    length = match.SAID * (tts[1] - tts[0])  # the audio it is compared with (Comparer.match_said)
     lo, hi = (max(0.0, edge - OUTSIDE), edge + length) if direction < 0 else (edge - length, edge + OUTSIDE)
     lo, hi = max(0.0, lo), min(found.duration, hi)
     at = comparer.text_at(tts, WORDS, lo, hi)
@@ -344,7 +344,7 @@ def _outside(comparer: match.Comparer, found: speech.SpeechProfile, tts: tuple[f
     out = at if direction < 0 else min(found.duration, at + length)
     if (out - edge) * direction <= 0:  # said inside the span
         return None
-    there = comparer.match(tts, (at, min(found.duration, at + length)))
+    there = comparer.match_said(tts, at, found.duration)
     inside = (edge, edge + length) if direction < 0 else (max(0.0, edge - length), edge)
     if there < WIDEN_FIT or there - comparer.match(tts, inside) < WIDEN_GAIN:
         return None

@@ -26,6 +26,7 @@ SAMPLE = 40  # turns checked per recording, spread evenly (the check is for the 
 MIN_MATCH = 0.06  # a median match below this: the transcript is not what the audio says
 HOP = int(FRAME * SAMPLE_RATE)  # samples per speech-profile frame
 MAX_PAUSE = 0.3  # seconds a pause keeps in the compared audio
+SAID = 1.2  # a text found said somewhere is compared with its eSpeak time of audio there, and a fifth more
 
 
 def sample(n: int) -> list[int]:
@@ -173,6 +174,11 @@ class Comparer:
             return 0.0
         kept = min(a1 - a0, MAX_SECONDS)
         return self.fit((t0, t0 + (t1 - t0) * kept / (a1 - a0)), (a0, a0 + kept))[1]
+
+    def match_said(self, tts: tuple[float, float], at: float, limit: float) -> float:
+        """:meth:`match` of the rendering's stretch ``tts`` to the recording from ``at``, where it was found said
+        (:meth:`text_at`): over SAID times its eSpeak time, up to ``limit``."""
+        return self.match(tts, (at, min(limit, at + SAID * (tts[1] - tts[0]))))
 
     def audio(self, start: float, end: float, *, reverse: bool = False) -> np.ndarray:
         samples = _read(self._audio, start, end)

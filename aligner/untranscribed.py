@@ -156,10 +156,10 @@ def _next_to(hole: tuple[float, float], spans: Sequence[tuple[float, float]]) ->
 
 
 def _fit_in(comparer: match.Comparer, hole: tuple[float, float], tts: tuple[float, float]) -> float:
-    """How well a turn's text (the rendering's stretch ``tts``) fits where it is said best in ``hole``: match's
-    backwards gain over its eSpeak time and a fifth more (-1.0: the hole is too short to say)."""
+    """How well a turn's text (the rendering's stretch ``tts``) fits where it is said best in ``hole``
+    (:meth:`match.Comparer.match_said`; -1.0: the hole is too short to say)."""
     at = comparer.text_at(tts, locate.WORDS, *hole)
-    return -1.0 if at is None else comparer.match(tts, (at, min(hole[1], at + 1.2 * (tts[1] - tts[0]))))
+    return -1.0 if at is None else comparer.match_said(tts, at, hole[1])
 
 
 def _chunks(firsts: np.ndarray, n: int, size: int, min_turn: int) -> tuple[list[int], np.ndarray]:
