@@ -24,7 +24,17 @@ from . import engine, locate, match, speech
 
 TOL = 0.15  # a chunk may take this share more or less of the recording than the chain's rate gives it
 RATES = np.arange(0.6, 1.95, 0.1)  # voiced recording time / voiced eSpeak time the chain is tried at
-GAP = 10.0  # seconds of voiced audio a jump passes over at least: less is a slow stretch, not a break
+# Seconds of voiced audio a jump passes over at least (less is a slow stretch, not a break); OUTER_GAP before the
+# first turn or after the last. GAP was 10 s for both: sponsor lines of 8-10 s were not looked for, aeneas gave them
+# to the turns around, and a break found next to one had to be 10 s long, so it took the next turn's first words.
+# At 8 s, in ad-hoc shows (/tmp/dev/runset.py) with one 3-14 s ad before a turn (clean1-2 of both suites, 20
+# shows), turns more than 0.5 s off went from 5 (3 unflagged) to 2 (1); with five (16 shows), 54 to 51; with two
+# 9-14 s ads (8 shows), 11 to 10; with sentences left out, two 10-30 s ads, or 4 turns (64 shows), it did not move.
+# Dev case left-out: a 7 s sentence left out is now found as a break, and, 25 s on, the turn after a 1.1 s turn that
+# was (and is) put on another left-out sentence, flagged, starts 2.5 s early on that short turn's words. At 8 s
+# before the first turn too, an opening turn was taken for a pre-roll in 2 of the 110 shows (3 turns 9-13 s late).
+GAP = 8.0
+OUTER_GAP = 10.0
 # What a jump costs, in robust z units of chunk fit (a chunk on its own match scores about -3 to -5). Measured with
 # ad-hoc scripts: breaks of 13-88 s of other speakers put between two middle turns of six shows gained 9.8-19.5 by
 # a jump (and the bench's cases ad and h-ad are found); on the 22 short bench shows no jump gains 8. On the
@@ -87,13 +97,13 @@ def find(
     norm, starts = locate.subsequence_dtw(query, ref, heads)
     z = np.minimum(np.stack([locate.robust_z(row) for row in norm]), locate.WORSE)
     sizes = np.diff([*heads, len(query)])
-    gap = int(GAP / step)
+    gap, outer = int(GAP / step), int(OUTER_GAP / step)
     expected = [sizes * rate for rate in RATES]
     _total, path, jumps = min((_chain(z, e, turn_starts, gap, closed) for e in expected), key=lambda c: c[0])
     # A story inside a longer recording has other speech on both sides. Text that starts at the start of the
     # recording but ends before its end (or the other way round) may be a show whose last turns, after a break,
     # were put on the break: then the audio left at that end costs a jump.
-    left = (path[0] - sizes[0] * RATES[0] >= gap, len(ref) - 1 - path[-1] >= gap)
+    left = (path[0] - sizes[0] * RATES[0] >= outer, len(ref) - 1 - path[-1] >= outer)
     open_ends = (left[0] and not closed[0], left[1] and not closed[1])
     free = path
     if open_ends[0] != open_ends[1]:
@@ -105,7 +115,7 @@ def find(
     holes = [_refine(fine, times, heads, turn_starts, path, starts, (cuts[i], at, cuts[i + 2]), gap, closed)
              for i, at in enumerate(breaks)]
     if open_ends[0] != open_ends[1]:  # and the speech at that end: an ad before the first turn, or after the last?
-        holes += _outside(fine, times, heads, turn_starts, free, starts, open_ends[0], gap)
+        holes += _outside(fine, times, heads, turn_starts, free, starts, open_ends[0], outer)
     return [(round(a, 3), round(b, 3)) for a, b in merge(holes) if b - a >= GAP]
 
 
