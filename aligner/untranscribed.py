@@ -29,7 +29,7 @@ RATES = np.arange(0.6, 1.95, 0.1)  # voiced recording time / voiced eSpeak time 
 # to the turns around, and a break found next to one had to be 10 s long, so it took the next turn's first words.
 # At 8 s, in ad-hoc shows (/tmp/dev/runset.py) with one 3-14 s ad before a turn (clean1-2 of both suites, 20
 # shows), turns more than 0.5 s off went from 5 (3 unflagged) to 2 (1); with five (16 shows), 54 to 51; with two
-# 9-14 s ads (8 shows), 11 to 10; with sentences left out, two 10-30 s ads, or 4 turns (64 shows), it did not move.
+# 9-14 s ads (8 shows), 11 to 10; with sentences left out, two 10-30 s ads, or 4 turns (64 shows), no count moved.
 # Dev case left-out: a 7 s sentence left out is now found as a break, and, 25 s on, the turn after a 1.1 s turn that
 # was (and is) put on another left-out sentence, flagged, starts 2.5 s early on that short turn's words. At 8 s
 # before the first turn too, an opening turn was taken for a pre-roll in 2 of the 110 shows (3 turns 9-13 s late).
