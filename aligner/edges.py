@@ -98,6 +98,9 @@ SAME_SPEAKER = 1.0
 # turns whose first sounds were in the previous voice but not handed back, 5 followed a turn with 2.5 s or more to
 # spare. 3 had started 1.4-2.6 s early on the previous turn's words and fitted -0.028 to 0.016 without them (dev and
 # held-out left-out: both start within 0.25 s since); 2 fitted -0.16 and -0.36 (one right, one 8 s early either way).
+# The turn given its words back then starts where they are found in it (_words_regained): the two left-out turns
+# that were 7.8 and 8.4 s early (flagged), a 2-sentence turn 12.5 s early (unflagged) and one 19 s early (flagged)
+# in ad-hoc ads shows start within 0.1 s; nothing else moved on the --long suites, cut_lines or 134 ad-hoc shows.
 PREV_EXTRA = 2.5
 HEAD_LAX = 0.05
 # A turn's end is not moved back so far that less than 1/MAX_PACE voiced seconds of audio are left per second of its
@@ -215,10 +218,13 @@ def trim_turns(
                               sure=extra[i][0] >= IDENT and not tail)
                 edge = choose(fitted)
                 if edge is None and not tail and heads.get(i):
-                    edge = _handed_back(comparer, found, tts[i], turn, out[i - 1] if i else None, heads[i],
-                                        i > 0 and extra[i - 1][2] >= PREV_EXTRA)
+                    spread = i > 0 and extra[i - 1][2] >= PREV_EXTRA
+                    edge = _handed_back(comparer, found, tts[i], turn, out[i - 1] if i else None, heads[i], spread)
                     if edge is not None:
                         handed.add(i)
+                        if spread and (words := _words_regained(comparer, found, tts[i - 1], out[i - 1])):
+                            _move(wav_path, found, texts, rendering, options, i - 1, out[i - 1], words, False)
+                            located.add(i - 1)
                 more = max(extra[i][0], extra[i][2])
                 if not tail and more >= WORDS_EXTRA and (words := _words_start(comparer, found, tts[i], turn,
                                                                                more)) is not None:
@@ -236,16 +242,8 @@ def trim_turns(
                 if edge is None and tail and extra[i][1] >= IDENT and _runs_over(comparer, found, tts[i], turn,
                                                                                   fitted):
                     overrun.add(i)
-                if edge is None:
-                    continue
-                span = (turn[0][0], edge) if tail else (_start(found, edge, turn[0][0]), turn[-1][1])
-                if tail and edge > turn[-1][0] + MIN_REST:
-                    turn[-1] = (turn[-1][0], edge)
-                elif not tail and span[0] < turn[0][1] - MIN_REST:
-                    turn[0] = (span[0], turn[0][1])
-                elif span[1] - span[0] <= windows.LONG_SECONDS:  # a longer turn would need windows
-                    turn[:] = windows.align_lines(wav_path, found, rendering, texts,
-                                                  [(i, j) for j in range(len(texts[i]))], options, span)
+                if edge is not None:
+                    _move(wav_path, found, texts, rendering, options, i, turn, edge, tail)
     finally:
         comparer.close()
     return out[first:stop], doubted, handed, overrun, located
@@ -267,6 +265,28 @@ def _handed_back(comparer: match.Comparer, found: SpeechProfile, tts: tuple[floa
     if before and None not in before and turn[0][0] - before[-1][1] <= SAME_SPEAKER:
         before[-1] = (before[-1][0], max(onset - found.quiet_before(onset), before[-1][1]))
     return onset
+
+
+def _words_regained(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float, float], turn: list
+                    ) -> float | None:
+    """Where a turn spread over speech not its own (PREV_EXTRA), given back its words from the next turn's start
+    (:func:`_handed_back`), starts: where they are found in it (:func:`_words_start`, past all the speech its text
+    does not need). ``None``: its start."""
+    return _words_start(comparer, found, tts, turn, turn[-1][1] - turn[0][0] - (tts[1] - tts[0]))
+
+
+def _move(wav_path: Path, found: SpeechProfile, texts: Sequence[Sequence[str]], rendering: engine.Rendering,
+          options: engine.EngineOptions, i: int, turn: list, edge: float, tail: bool) -> None:
+    """Turn ``i``'s start (or end, ``tail``) moved to ``edge``: its first (last) line's, or, when that line would
+    keep under MIN_REST, all its lines aligned again between its new edges."""
+    span = (turn[0][0], edge) if tail else (_start(found, edge, turn[0][0]), turn[-1][1])
+    if tail and edge > turn[-1][0] + MIN_REST:
+        turn[-1] = (turn[-1][0], edge)
+    elif not tail and span[0] < turn[0][1] - MIN_REST:
+        turn[0] = (span[0], turn[0][1])
+    elif span[1] - span[0] <= windows.LONG_SECONDS:  # a longer turn would need windows
+        turn[:] = windows.align_lines(wav_path, found, rendering, texts, [(i, j) for j in range(len(texts[i]))],
+                                      options, span)
 
 
 def _words_start(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float, float], turn: list,
