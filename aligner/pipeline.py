@@ -163,16 +163,16 @@ def _past_music_hit(turn: Turn, times: unaired.Times | None, found: speech.Speec
 
 def _where(
     wav: Path, texts: list[list[str]], recorded: speech.SpeechProfile, rendering: engine.Rendering,
-    mfcc: Callable[[], np.ndarray],
+    by_turn: engine.Rendering, mfcc: Callable[[], np.ndarray],
 ) -> tuple[list[tuple[float, float]], speech.SpeechProfile, locate.Coverage | None]:
     """Where the text is in the recording: the speech inside it the text does not have (an ad), the speech profile
     to align with (that speech left out, as if it were music), and the span the text covers when the recording
-    holds more (a story inside a newscast)."""
+    holds more (a story inside a newscast). ``by_turn``: ``rendering`` with one text per turn."""
     flat = [s for t in texts for s in t]
     holes = [] if windows.is_long(recorded) else untranscribed.find(wav, texts, recorded, rendering, mfcc)
     around = locate.locate(wav, flat, recorded, rendering, mfcc)
     if around is not None:  # a first or last turn said just outside the span widens it (an ident in a short show)
-        around = locate.widened(wav, recorded, rendering.joined([len(t) for t in texts]), around, mfcc())
+        around = locate.widened(wav, recorded, by_turn, around, mfcc())
     if not holes:
         return [], recorded, around
     # An ad can make a show look like a story (`around`). The breaks stand when the text fills the rest of the
@@ -266,9 +266,9 @@ def align_wav(
     spoken = [t for t in transcript.turns if t.speakable]
     texts = _speech(transcript)
     recording_mfcc = functools.cache(functools.partial(engine.mfcc, wav))  # taken once, if at all
-    holes, found, located = _where(wav, texts, recorded, rendering, recording_mfcc)
-    span = (located.start, located.end) if located else None
     by_turn = rendering.joined([len(t) for t in texts])
+    holes, found, located = _where(wav, texts, recorded, rendering, by_turn, recording_mfcc)
+    span = (located.start, located.end) if located else None
     # worker processes for a long recording's windows, kept for its turns' edges: they are ready, and warm
     with Workers(windows.workers_for(found, texts, span)) as pool:
         flat, mfcc = windows.align_sentences(wav, found, texts, options, span, rendering=rendering, workers=pool,
