@@ -255,7 +255,7 @@ def _handed_back(comparer: match.Comparer, found: SpeechProfile, tts: tuple[floa
     when it fits better so by HAND_OVER; or, after a turn ``spread`` over PREV_EXTRA more speech than its text needs,
     the first, when it fits no more than HEAD_LAX worse. Those sounds then end the turn ``before`` if it ended at most
     SAME_SPEAKER before them. ``None``: none."""
-    fitted = fits(comparer, found, tts, turn[0][0], turn[-1][1], points=list(onsets)) if onsets else []
+    fitted = fits(comparer, found, tts, turn[0][0], turn[-1][1], points=list(onsets))
     point = _fits_better(fitted)
     if point is None and spread and len(fitted) > 1 and _gain(fitted[0], fitted[1]) >= -HEAD_LAX:
         point = fitted[1]
@@ -301,7 +301,7 @@ def _words_start(comparer: match.Comparer, found: SpeechProfile, tts: tuple[floa
         return None
     onsets = found.onsets_between(max(start + WORDS_SHIFT / 2, at - WORDS_NEAR[0]),
                                   min(end - MIN_REST, at + WORDS_NEAR[1]))
-    fitted = fits(comparer, found, tts, start, end, points=onsets) if onsets else []
+    fitted = fits(comparer, found, tts, start, end, points=onsets)
     if fitted and not np.isfinite(fitted[-1][1]):  # more speech after its words too: up to where they end
         fitted = fits(comparer, found, tts, start, min(end, at + WORDS_ROOM * (tts[1] - tts[0])), points=onsets)
     point = _fits_better(fitted)
