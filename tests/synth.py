@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -90,3 +91,9 @@ def build(
         input=pcm, check=True,
     )
     return truth
+
+
+def by_length(start: float, end: float, sentences: list[str]) -> list[tuple[float, float]]:
+    """``[start, end)`` cut into one span per sentence, by their lengths (times as an aligner gives them)."""
+    bounds = np.cumsum([0, *map(len, sentences)]) / sum(map(len, sentences))
+    return [(start + (end - start) * a, start + (end - start) * b) for a, b in itertools.pairwise(bounds)]

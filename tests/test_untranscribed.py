@@ -9,7 +9,7 @@ import pytest
 import synth
 from test_pipeline import transcript_of
 
-from aligner import engine, speech, untranscribed, windows
+from aligner import edges, engine, pipeline, speech, untranscribed, windows
 from aligner.pipeline import align
 
 TURNS = [
@@ -94,13 +94,16 @@ def test_a_turn_after_a_promo_the_transcript_leaves_out_starts_where_its_words_d
         == []
 
 
+SPONSOR = ("This program is brought to you by Harbor Bank, where your savings grow a little faster every month. "
+           "Visit your nearest branch today and ask about our accounts.")  # 9.3 s in en-us+f3
+
+
 @pytest.mark.parametrize("before", [2, BREAK, 4])
 def test_a_sponsor_line_of_9_seconds_is_found_as_a_break(tmp_path: Path, before: int) -> None:
     # 9.3 s of another voice: until untranscribed.GAP was 8 s it was not looked for as a break (before turns 2 and
     # 4 the turn before it ran over it), or, before BREAK, found 12 s long, over turn 3's first words (2.6 s late)
     wav = tmp_path / "show.wav"
-    sponsor = synth.speak("This program is brought to you by Harbor Bank, where your savings grow a little faster "
-                          "every month. Visit your nearest branch today and ask about our accounts.", "en-us+f3")
+    sponsor = synth.speak(SPONSOR, "en-us+f3")
     truth = synth.build(TURNS, wav, before={before: sponsor})
     segments = align(wav, transcript_of(TURNS)).segments
     turns = [s for s in segments if s.kind == "turn"]
@@ -110,6 +113,28 @@ def test_a_sponsor_line_of_9_seconds_is_found_as_a_break(tmp_path: Path, before:
     sponsor_end = truth[before].start - 0.6  # the pause after it
     [gap] = [s for s in segments if s.kind == "untranscribed"]
     assert abs(gap.start - (sponsor_end - len(sponsor) / synth.SR)) < 1.0 and abs(gap.end - sponsor_end) < 1.0
+
+
+def test_a_turn_whose_start_the_turn_before_took_moves_back_onto_its_words(tmp_path: Path) -> None:
+    # a sponsor line after turn 4: turn 3 put over turn 4's words and the line's first 3 s, turn 4 on the rest of
+    # the line (as the dev short-ads case's turns 6 and 15, 10.3 and 11.0 s late, flagged start_taken). Turn 4's
+    # words are found in turn 3's end (edges.TAKEN_BACK_FIT): it moves onto them and ends with them, and turn 3
+    # ends before them
+    wav = tmp_path / "show.wav"
+    sponsor = synth.speak(SPONSOR, "en-us+f3")
+    truth = synth.build(TURNS, wav, before={5: sponsor})
+    sponsor_start = truth[5].start - 0.6 - len(sponsor) / synth.SR
+    transcript = transcript_of(TURNS)
+    texts = pipeline._speech(transcript)
+    spans = [(t.start, t.end) for t in truth]
+    spans[3], spans[4] = (truth[3].start, sponsor_start + 3.0), (sponsor_start + 3.0, truth[5].start - 0.6)
+    times = [synth.by_length(a, b, sentences) for (a, b), sentences in zip(spans, texts, strict=True)]
+    out, _doubted, overrun, taken = edges.trim(wav, speech.profile(wav), texts, times,
+                                               pipeline.render(transcript, tmp_path / "tts.wav"),
+                                               engine.EngineOptions(), {}, engine.mfcc(wav))
+    assert (overrun, taken) == ({3}, set())  # turn 3 keeps its flag: its start may be as wrong as its end was
+    assert [out[3][-1][1], out[4][0][0], out[4][-1][1]] == pytest.approx([truth[3].end, truth[4].start, truth[4].end],
+                                                                        abs=0.2)
 
 
 LEFT_OUT = {  # a sentence more that a turn says, which the transcript leaves out

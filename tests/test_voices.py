@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
 from pathlib import Path
 
@@ -157,7 +156,7 @@ def _spread(tmp_path: Path, spread: bool, cat_on_bob: bool = True) -> tuple[list
     spans[0], spans[1] = ((ann.start, left_start), (left_start, ann.end)) if spread else \
         ((ann.start, ann.end), (bob.start, bob.start + 0.3))
     spans[2] = (bob.start if cat_on_bob else cat.start, cat.end)
-    times = [_cut(a, b, sentences) for (a, b), sentences in zip(spans, texts, strict=True)]
+    times = [synth.by_length(a, b, sentences) for (a, b), sentences in zip(spans, texts, strict=True)]
     found, mfcc = speech.profile(wav), engine.mfcc(wav)
     taken = voices.heads(times, transcript.turns, found, mfcc)
     assert list(taken) == ([2] if cat_on_bob else [])
@@ -199,8 +198,3 @@ def test_a_turn_spread_over_speech_not_its_own_moves_onto_its_words_left_uncover
     truth, out = _spread(tmp_path, True, cat_on_bob=False)
     assert [out[1][0][0], out[1][-1][1]] == pytest.approx([truth[1].start, truth[1].end], abs=0.2)
     assert out[2][0][0] == pytest.approx(truth[2].start, abs=0.1)
-
-def _cut(start: float, end: float, sentences: list[str]) -> list[tuple[float, float]]:
-    """``[start, end)`` cut into one span per sentence, by their lengths."""
-    bounds = np.cumsum([0, *map(len, sentences)]) / sum(map(len, sentences))
-    return [(start + (end - start) * a, start + (end - start) * b) for a, b in itertools.pairwise(bounds)]
