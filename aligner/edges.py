@@ -72,7 +72,7 @@ TAKEN_FIT = 0.1
 # than where it lies (_taken_back); it then ends at the last pause within TAKEN_BACK_SPAN times its eSpeak time
 # (what follows took its place), and the turn before ends before its words. Ad hoc (/tmp/dev/takenfit.py, every
 # start_taken turn of both --long suites and 134 ad-hoc shows): the wrong ones whose words were found within 0.1 s
-# fitted there by 0.134-0.451; the right ones by 0.095 at most. At 0.15, 6 turns 5.0-11.0 s late (all flagged;
+# fitted there by 0.134-0.451; the right ones by 0.095 at most. At 0.15, 5 turns 5.0-11.0 s late (all flagged;
 # dev short-ads 6 and 15, h-short-ads 1) start within 0.1 s, one more at 1.5 s (now unflagged); nothing else moved.
 # At 0.12 an espeak turn whose words the search left out moved onto a sponsor line it fitted by 0.130.
 TAKEN_BACK_FIT = 0.15
