@@ -162,7 +162,9 @@ def trim(
     """``times`` (each turn's sentence times, ``texts`` their sentences, all synthesised as ``rendering``) with
     each turn's start moved past a leading sound its text does not fit, and its end back before such a trailing
     sound; a turn whose first (or last) sentence lay all on that sound is aligned again without it. Then a short
-    last sound a turn's text does not want is handed to the next turn, or to neither (see HAND_OVER). Also the
+    last sound a turn's text does not want is handed to the next turn, or to neither (see HAND_OVER); a turn spread
+    over speech not its own moves onto its words when no turn covers them (see GAP_SPEECH), and a turn whose start
+    the turn before took moves back onto its words there (see TAKEN_BACK_FIT). Also the
     turns whose start stayed on a sound their text fits rather better without (see DOUBT_SUM), those whose end
     runs over speech their text fits much better without (see OVERRUN), and the turns after those whose own text
     does not fit where they are (see TAKEN_FIT): their start was taken.
@@ -322,9 +324,7 @@ def _taken_back(wav_path: Path, found: SpeechProfile, texts: Sequence[Sequence[s
     limit = at + TAKEN_BACK_SPAN * (tts[k][1] - tts[k][0])  # what lies beyond is what took the turn's place
     if turn[-1][1] > limit and (ends := found.offsets_before(turn[0][0], limit, limit - turn[0][0])):
         _move(wav_path, found, texts, rendering, options, k, turn, ends[0], True)
-    edge = choose(fits(comparer, found, tts[k], turn[0][0], turn[-1][1], tail=True))
-    if edge is not None:
-        _move(wav_path, found, texts, rendering, options, k, turn, edge, True)
+    _end_trimmed(wav_path, found, texts, rendering, options, comparer, tts[k], k, turn)
     return True
 
 
@@ -338,10 +338,17 @@ def _regain_before_gap(wav_path: Path, found: SpeechProfile, texts: Sequence[Seq
     if words is None or words <= turn[-1][1] - MIN_REST:
         return
     _move(wav_path, found, texts, rendering, options, i, grown, words, False)
-    edge = choose(fits(comparer, found, tts, grown[0][0], grown[-1][1], tail=True))
-    if edge is not None:
-        _move(wav_path, found, texts, rendering, options, i, grown, edge, True)
+    _end_trimmed(wav_path, found, texts, rendering, options, comparer, tts, i, grown)
     turn[:] = grown
+
+
+def _end_trimmed(wav_path: Path, found: SpeechProfile, texts: Sequence[Sequence[str]], rendering: engine.Rendering,
+                 options: engine.EngineOptions, comparer: match.Comparer, tts: tuple[float, float], i: int,
+                 turn: list) -> None:
+    """Turn ``i``, just moved onto its words, ending where its text fits clearly better up to (:func:`choose`)."""
+    edge = choose(fits(comparer, found, tts, turn[0][0], turn[-1][1], tail=True))
+    if edge is not None:
+        _move(wav_path, found, texts, rendering, options, i, turn, edge, True)
 
 
 def _move(wav_path: Path, found: SpeechProfile, texts: Sequence[Sequence[str]], rendering: engine.Rendering,
