@@ -218,9 +218,9 @@ def test_the_turn_after_one_that_runs_over_speech_is_flagged_when_its_own_text_d
 
     monkeypatch.setattr(edges, "_extra_speech", lambda *a: [(0.0, 4.0, 0.0), (0.0, 0.0, 0.0)])
     monkeypatch.setattr(edges, "fits", fits)
-    # turn 1's text against its audio: match's backwards gain
+    # turn 1's text against its audio: match's backwards gain; its words are not found in turn 0 (_taken_back)
     monkeypatch.setattr(edges.match, "Comparer", lambda *a: types.SimpleNamespace(
-        close=lambda: None, match=lambda tts, span: fit if span == (9.8, 12.8) else 0.5))
+        close=lambda: None, match=lambda tts, span: fit if span == (9.8, 12.8) else 0.5, text_at=lambda *a: None))
     rendering = engine.Rendering(Path("tts.wav"), ((0.0, 3.0), (3.0, 6.0)))
     _, _, overrun, got = edges.trim(Path("show.wav"), found, [["Words."], ["More words."]],
                                     [[(1.0, 8.8)], [(9.8, 12.8)]], rendering, engine.EngineOptions())
