@@ -201,11 +201,13 @@ def trim(
                     and _speech_seconds(found, out[i][-1][1], out[i + 1][0][0]) >= GAP_SPEECH):
                 _regain_before_gap(wav_path, found, texts, rendering, options, comparer, tts[i], i, out[i],
                                    out[i + 1][0][0])
-        taken = {i + 1 for i in overrun if i + 1 < len(out) and out[i + 1] and None not in out[i + 1]
-                 and comparer.match(tts[i + 1], (out[i + 1][0][0], out[i + 1][-1][1])) < TAKEN_FIT}
+        # the turns after one that runs over speech: how well each one's text fits where it is
+        here = {i + 1: comparer.match(tts[i + 1], (out[i + 1][0][0], out[i + 1][-1][1])) for i in overrun
+                if i + 1 < len(out) and out[i + 1] and None not in out[i + 1]}
+        taken = {k for k, fit in here.items() if fit < TAKEN_FIT}
         # the turn before keeps its flag: its start may be as wrong as its end was (ad hoc: two, 2.9 and 5.8 s off)
         taken -= {k for k in sorted(taken)
-                  if _taken_back(wav_path, found, texts, rendering, options, comparer, tts, k, out)}
+                  if _taken_back(wav_path, found, texts, rendering, options, comparer, tts, k, out, here[k])}
     finally:
         comparer.close()
     return out, doubted, overrun, taken
@@ -305,10 +307,10 @@ def _words_regained(comparer: match.Comparer, found: SpeechProfile, tts: tuple[f
 
 def _taken_back(wav_path: Path, found: SpeechProfile, texts: Sequence[Sequence[str]], rendering: engine.Rendering,
                 options: engine.EngineOptions, comparer: match.Comparer, tts: Sequence[tuple[float, float]], k: int,
-                out: list) -> bool:
-    """Whether turn ``k``, whose start the turn before took (TAKEN_FIT), was moved onto its words found in that turn's
-    end (TAKEN_BACK_FIT, TAKEN_BACK_GAIN): the turn before then ends before them, and turn ``k`` where its text fits
-    best."""
+                out: list, here: float) -> bool:
+    """Whether turn ``k``, whose start the turn before took (TAKEN_FIT; its text fits ``here`` where it is), was
+    moved onto its words found in that turn's end (TAKEN_BACK_FIT, TAKEN_BACK_GAIN): the turn before then ends before
+    them, and turn ``k`` where its text fits best."""
     before, turn = out[k - 1], out[k]
     if not before or None in before:
         return False
@@ -317,7 +319,7 @@ def _taken_back(wav_path: Path, found: SpeechProfile, texts: Sequence[Sequence[s
     if at is None or at > turn[0][0] - WORDS_SHIFT:
         return False
     there = comparer.match_said(tts[k], at, turn[-1][1])
-    if there < TAKEN_BACK_FIT or there - comparer.match(tts[k], (turn[0][0], turn[-1][1])) < TAKEN_BACK_GAIN:
+    if there < TAKEN_BACK_FIT or there - here < TAKEN_BACK_GAIN:
         return False
     _move(wav_path, found, texts, rendering, options, k - 1, before, at - found.quiet_before(at), True)
     _move(wav_path, found, texts, rendering, options, k, turn, at, False)
