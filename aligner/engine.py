@@ -36,6 +36,9 @@ class EngineOptions:
     :param head_max: search up to this many seconds for where speech starts; ``None`` off.
     :param frame_step: seconds between MFCC frames (aeneas's window shift); a coarse pass over
         hours of audio uses a larger step, which shrinks the DTW matrix by its square.
+    :param frame_window: seconds of audio per MFCC frame; ``None``: aeneas's 0.100, or 2.5 steps if longer.
+    :param mean_normalised: compare the cepstra of each side less their mean over its louder frames (see
+        :func:`mean_normalised`), not as they are: a recording's channel then weighs nothing against eSpeak's.
     """
 
     language: str = "eng"
@@ -43,6 +46,8 @@ class EngineOptions:
     nonspeech_min: float | None = 0.3
     head_max: float | None = None
     frame_step: float = 0.040
+    frame_window: float | None = None
+    mean_normalised: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +114,17 @@ def _task_config(options: EngineOptions) -> str:
 
 
 def _frame_window(options: EngineOptions) -> float:
-    return max(0.100, 2.5 * options.frame_step)
+    return options.frame_window or max(0.100, 2.5 * options.frame_step)
+
+
+def mean_normalised(frames: np.ndarray) -> np.ndarray:
+    """MFCCs ``(frames, 13)`` with c1-c12 less their mean over the frames whose c0 (log energy) is above its
+    LOUD_PERCENTILE: the mean of the sounds, not of the pauses between them, which is noise in a recording and
+    nothing in eSpeak's."""
+    loud = frames[:, 0] >= np.percentile(frames[:, 0], LOUD_PERCENTILE)
+    out = frames.copy()
+    out[:, 1:] -= frames[loud, 1:].mean(axis=0)
+    return out
 
 
 def _tts_settings(tmp_dir: str) -> list[str]:
@@ -205,6 +220,7 @@ def _streaming_task_class() -> type:
         rendering: Rendering  # the texts, already synthesised
         rendering_copy: str | None = None  # where aeneas was given it
         audio_mfcc: np.ndarray | None = None  # the recording's MFCCs, if taken ahead
+        normalised: bool = False  # both sides' MFCCs mean-normalised (EngineOptions.mean_normalised)
 
         def _synthesize(self, text_file):  # noqa: ANN001, ANN202
             handler, path = gf.tmp_file(suffix=".wav", root=self.rconf["tmp_path"])
@@ -224,6 +240,8 @@ def _streaming_task_class() -> type:
                 matrix = taken
             else:
                 matrix = self._mfcc(file_path, file_format or _wav_format(file_path), step, window)
+            if self.normalised:
+                matrix = mean_normalised(matrix)
             return AudioFileMFCC(mfcc_matrix=np.ascontiguousarray(matrix.T.astype(np.float64)), rconf=self.rconf,
                                  logger=self.logger)
 
@@ -281,6 +299,7 @@ def align_fragments(
             executor = _streaming_task_class()(task, rconf=RuntimeConfiguration(_runtime_config(options, tmp)),
                                                logger=quiet)
             executor.rendering, executor.audio_mfcc = rendering, audio_mfcc
+            executor.normalised = options.mean_normalised
             executor.execute()
         except Exception as e:  # aeneas raises many unrelated types
             raise AlignmentError(f"aeneas could not align this audio and text: {e}") from e
@@ -332,6 +351,7 @@ def synthesize(
 
 
 MFCC_STEP = 0.040  # seconds between MFCC frames (aeneas's default window shift)
+LOUD_PERCENTILE = 30.0  # see mean_normalised
 _MFCC_WINDOW = 0.100  # seconds per MFCC window (aeneas's default)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 import synth
 
 from aligner import pipeline
-from aligner.engine import EngineOptions
+from aligner.engine import EngineOptions, mean_normalised
 from aligner.models import Segment
 from aligner.text import split_sentences
 from aligner.transcript import load_transcript
@@ -62,6 +63,26 @@ def test_word_starts_land_on_the_spoken_words(spoken_words) -> None:
         assert all(a.end <= b.start for a, b in itertools.pairwise(c.children))
     errors = np.abs(np.array([w.start for w in words]) - np.array(truth))
     assert np.median(errors) < 0.08 and (errors < 0.25).mean() > 0.85, errors
+
+
+def test_word_starts_land_on_the_spoken_words_through_a_coloured_channel(spoken_words, tmp_path: Path) -> None:
+    """A recording whose channel is far from eSpeak's (bass cut by 20 dB, treble raised by 15): the cepstra are
+    compared less their means (EngineOptions.mean_normalised). As they were, at 20 ms frames, 83% of the starts
+    landed within 100 ms, one 429 ms off."""
+    audio, segments, truth = spoken_words
+    coloured = tmp_path / "coloured.wav"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(audio), "-af",
+                    "treble=g=15:f=3000,bass=g=-20:f=300", str(coloured)], check=True)
+    timed = add_words(coloured, segments, EngineOptions())
+    errors = np.abs(np.array([w.start for s in timed for c in s.children for w in c.children]) - np.array(truth))
+    assert (errors < 0.1).all(), errors
+
+
+def test_mean_normalised_cepstra_leave_the_pauses_out_of_the_mean() -> None:
+    loud = np.column_stack([np.full(7, 60.0), np.tile([1.0, 3.0], (7, 6))])
+    quiet = np.column_stack([np.full(3, 10.0), np.full((3, 12), -50.0)])
+    out = mean_normalised(np.vstack([loud, quiet]))
+    assert np.allclose(out[:7, 1:], 0.0) and np.allclose(out[:, 0], [60.0] * 7 + [10.0] * 3)
 
 
 def test_pipeline_adds_words_only_at_word_level(tmp_path: Path) -> None:
