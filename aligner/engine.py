@@ -36,7 +36,6 @@ class EngineOptions:
     :param head_max: search up to this many seconds for where speech starts; ``None`` off.
     :param frame_step: seconds between MFCC frames (aeneas's window shift); a coarse pass over
         hours of audio uses a larger step, which shrinks the DTW matrix by its square.
-    :param frame_window: seconds of audio per MFCC frame; ``None``: aeneas's 0.100, or 2.5 steps if longer.
     :param mean_normalised: compare the cepstra of each side less their mean over its louder frames (see
         :func:`mean_normalised`), not as they are: a recording's channel then weighs nothing against eSpeak's.
     """
@@ -46,7 +45,6 @@ class EngineOptions:
     nonspeech_min: float | None = 0.3
     head_max: float | None = None
     frame_step: float = 0.040
-    frame_window: float | None = None
     mean_normalised: bool = False
 
 
@@ -114,7 +112,7 @@ def _task_config(options: EngineOptions) -> str:
 
 
 def _frame_window(options: EngineOptions) -> float:
-    return options.frame_window or max(0.100, 2.5 * options.frame_step)
+    return max(0.100, 2.5 * options.frame_step)
 
 
 def mean_normalised(frames: np.ndarray) -> np.ndarray:

@@ -11,23 +11,29 @@ nothing to say (a dash, an inline cue) join the word before.
 
 from __future__ import annotations
 
+import itertools
+import math
 import tempfile
+import wave
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from . import engine
+from .audio import SAMPLE_RATE
 from .models import Segment, ms
+from .speech import FRAME, SOFT_DB, frame_energy, mask_runs, noise_floor
 from .splice import splice
 from .text import speech
 
 PAD = 0.3  # seconds of audio kept either side of a sentence
-# Words are short: their MFCCs are taken every 10 ms over 25 ms (aeneas's default: 40 over 100) and compared
-# mean-normalised (EngineOptions.mean_normalised). On TIMIT's hand-labelled words (bench/accuracy.py --level word):
-# p95 start error 477 ms at 20 over 100 ms as they are, 425 ms at 10 over 25, 313 ms also normalised.
-WORD_STEP = 0.010
-WORD_WINDOW = 0.025
-WORD_MARGIN = 10.0  # DTW band, s: a sentence's words keep close to its diagonal, and a minute-long one stays ~200 MB
+WORD_STEP = 0.020  # MFCC step for words, s (half aeneas's default: words are short)
+SOUND_DB = 35.0  # a word eSpeak spoke is its 10 ms frames within this of its loudest...
+LEAD = 0.010  # ...from this long before the first
+PAUSE = 0.12  # silence this long or more parts two words (a stop's closure is shorter)
+SHORTEST = 0.08  # less sound than this before a pause is the end of the word before it, not a word
 
 
 def split_words(text: str) -> list[tuple[str, str]]:
@@ -68,8 +74,11 @@ def _align_sentence(wav_path: Path, sentence: Segment, ws: list[tuple[str, str]]
     with tempfile.TemporaryDirectory(prefix="seekline-words-") as work:
         cut = Path(work) / "sentence.wav"
         timemap = splice(wav_path, [(max(0.0, sentence.start - PAD), sentence.end + PAD)], cut)
-        raw = engine.align_fragments(cut, [said for _, said in ws], replace(
-            options, frame_step=WORD_STEP, frame_window=WORD_WINDOW, dtw_margin=WORD_MARGIN, mean_normalised=True))
+        said = [said for _, said in ws]
+        spoken = engine.render(said, Path(work) / "tts.wav", options.language)
+        rendering = _sounds_only(spoken, Path(work) / "words.wav")
+        raw = engine.align_fragments(cut, said, replace(options, frame_step=WORD_STEP, mean_normalised=True), rendering)
+        raw = _past_pauses(cut, raw)
     floor, items = sentence.start, []
     for k, ((shown, _), (a, b)) in enumerate(zip(ws, raw, strict=True), start=1):
         start = min(max(timemap.to_source(a), floor), sentence.end)
@@ -77,3 +86,42 @@ def _align_sentence(wav_path: Path, sentence: Segment, ws: list[tuple[str, str]]
         items.append(Segment(id=f"{sentence.id}.w{k}", kind="word", text=shown, start=ms(start), end=ms(end)))
         floor = end
     return tuple(items)
+
+
+def _past_pauses(cut: Path, times: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """``times`` of the words in the sentence ``cut``, each word after the first that starts in PAUSE or more of
+    silence (or SHORTEST before it) starting after it, and the word before ending where it begins: eSpeak's words,
+    cut to their sounds, have no pause to match one the speaker made, and aeneas gives it to the word after it.
+    Silence is SOFT_DB or less over the sentence's quiet level."""
+    db = frame_energy(cut)
+    quiet = db <= noise_floor(db) + SOFT_DB
+    pauses = [(i * FRAME, j * FRAME) for i, j in mask_runs(quiet) if (j - i) * FRAME >= PAUSE]
+    out = [list(t) for t in times]
+    for before, word in itertools.pairwise(out):
+        pause = next(((a, b) for a, b in pauses if a - SHORTEST <= word[0] < b < word[1]), None)
+        if pause is not None:
+            before[1], word[0] = max(before[0], pause[0]), pause[1]
+    return [(a, b) for a, b in out]
+
+
+def _sounds_only(rendering: engine.Rendering, out: Path) -> engine.Rendering:
+    """``rendering`` with each word cut to its sound, written to ``out``: eSpeak ends every word it speaks alone
+    with ~0.29 s of silence, which a sentence spoken through does not have (measured)."""
+    db = frame_energy(rendering.wav)
+    with wave.open(str(rendering.wav), "rb") as w:
+        x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    parts, spans, at = [], [], 0.0
+    for a, b in rendering.spans:
+        i, j = math.ceil(a / FRAME), math.floor(b / FRAME)  # its frames, none shared with the next word
+        if j > i:
+            loud = np.flatnonzero(db[i:j] > db[i:j].max() - SOUND_DB)
+            a, b = max(a, (i + loud[0]) * FRAME - LEAD), min(b, (i + loud[-1] + 1) * FRAME)
+        parts.append(x[round(a * SAMPLE_RATE):round(b * SAMPLE_RATE)])
+        spans.append((at, at + len(parts[-1]) / SAMPLE_RATE))
+        at = spans[-1][1]
+    with wave.open(str(out), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes(np.concatenate(parts).tobytes())
+    return engine.Rendering(out, tuple(spans))

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import itertools
 import subprocess
+import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
 import synth
 
-from aligner import pipeline
+from aligner import engine, pipeline
 from aligner.engine import EngineOptions, mean_normalised
 from aligner.models import Segment
 from aligner.text import split_sentences
 from aligner.transcript import load_transcript
-from aligner.words import add_words, split_words
+from aligner.words import SOUND_DB, _sounds_only, add_words, split_words
 
 TURNS = [
     ("ANN", "en-us", "The council met on Tuesday. It voted to close the old library on Main Street."),
@@ -62,7 +63,9 @@ def test_word_starts_land_on_the_spoken_words(spoken_words) -> None:
         assert all(c.start <= w.start <= w.end <= c.end for w in c.children)
         assert all(a.end <= b.start for a, b in itertools.pairwise(c.children))
     errors = np.abs(np.array([w.start for w in words]) - np.array(truth))
-    assert np.median(errors) < 0.08 and (errors < 0.25).mean() > 0.85, errors
+    # every word follows a pause: eSpeak's words, cut to their sounds, have none, and aeneas gave it to the word
+    # after it (3 of 29 started 0.23-0.41 s early); they start after it (words._past_pauses)
+    assert (errors < 0.1).all(), errors
 
 
 def test_word_starts_land_on_the_spoken_words_through_a_coloured_channel(spoken_words, tmp_path: Path) -> None:
@@ -83,6 +86,22 @@ def test_mean_normalised_cepstra_leave_the_pauses_out_of_the_mean() -> None:
     quiet = np.column_stack([np.full(3, 10.0), np.full((3, 12), -50.0)])
     out = mean_normalised(np.vstack([loud, quiet]))
     assert np.allclose(out[:7, 1:], 0.0) and np.allclose(out[:, 0], [60.0] * 7 + [10.0] * 3)
+
+
+def test_each_word_espeak_speaks_is_cut_to_its_sound(tmp_path: Path) -> None:
+    """eSpeak ends each word it speaks alone with ~0.29 s of silence; a recording's words run on, so the words are
+    compared without it."""
+    said = ["The", "council", "met", "on", "Tuesday", "and", "voted."]
+    spoken = engine.render(said, tmp_path / "tts.wav")
+    cut = _sounds_only(spoken, tmp_path / "words.wav")
+    with wave.open(str(cut.wav)) as w:
+        x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768
+    assert cut.spans[0][0] == 0.0 and all(a[1] == b[0] for a, b in itertools.pairwise(cut.spans))
+    assert abs(cut.spans[-1][1] - len(x) / synth.SR) < 1e-3
+    for (a, b), (was_a, was_b) in zip(cut.spans, spoken.spans, strict=True):
+        first, last = synth.speech_span(x[round(a * synth.SR):round(b * synth.SR)], floor_db=-SOUND_DB)
+        assert first <= 0.02 and b - a - last <= 0.015  # sound from its start (less LEAD) to its end, to a frame
+        assert (was_b - was_a) - (b - a) > 0.25
 
 
 def test_pipeline_adds_words_only_at_word_level(tmp_path: Path) -> None:
