@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import tempfile
 import wave
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from .models import Segment, ms
 from .speech import FRAME, SOFT_DB, frame_energy, mask_runs, noise_floor
 from .splice import splice
 from .text import speech
+from .workers import Workers
 
 PAD = 0.3  # seconds of audio kept either side of a sentence
 WORD_STEP = 0.020  # MFCC step for words, s (half aeneas's default: words are short)
@@ -34,6 +36,7 @@ SOUND_DB = 35.0  # a word eSpeak spoke is its 10 ms frames within this of its lo
 LEAD = 0.010  # ...from this long before the first
 PAUSE = 0.12  # silence this long or more parts two words (a stop's closure is shorter)
 SHORTEST = 0.08  # less sound than this before a pause is the end of the word before it, not a word
+PARALLEL_MIN = 20  # sentences: fewer are timed in this process alone (a worker takes ~0.5 s to start)
 
 
 def split_words(text: str) -> list[tuple[str, str]]:
@@ -58,15 +61,29 @@ def add_words(wav_path: Path, segments: list[Segment], options: engine.EngineOpt
     """``segments`` with word children under every timed sentence; ``progress`` gets the share done."""
     todo = [(c, ws) for s in segments if s.kind == "turn" for c in s.children
             if c.start is not None and c.end is not None and c.end > c.start and (ws := split_words(c.text))]
-    words = {}
-    for k, (sentence, ws) in enumerate(todo, start=1):
-        words[sentence.id] = _align_sentence(wav_path, sentence, ws, options)
-        progress(k / len(todo))
+    # the first half in a worker process, beside this one, when there are cores and sentences enough
+    cut = len(todo) // 2 if len(todo) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1 else 0
+    with Workers(1 if cut else 0) as pool:
+        ahead = pool.submit(_align_sentences, (wav_path, todo[:cut], options),
+                            sum(c.end - c.start for c, _ in todo[:cut])) if cut else None
+        words = _align_sentences(wav_path, todo[cut:], options, progress)
+        if ahead is not None:
+            words |= ahead.result()
     return [
         replace(s, children=tuple(replace(c, children=words.get(c.id, ())) for c in s.children))
         if s.kind == "turn" else s
         for s in segments
     ]
+
+
+def _align_sentences(wav_path: Path, todo: list[tuple[Segment, list[tuple[str, str]]]], options: engine.EngineOptions,
+                     progress: Callable[[float], None] = lambda f: None) -> dict[str, tuple[Segment, ...]]:
+    """The words of each sentence of ``todo`` (with its ``(display, spoken)`` words), by sentence id."""
+    words = {}
+    for k, (sentence, ws) in enumerate(todo, start=1):
+        words[sentence.id] = _align_sentence(wav_path, sentence, ws, options)
+        progress(k / len(todo))
+    return words
 
 
 def _align_sentence(wav_path: Path, sentence: Segment, ws: list[tuple[str, str]],

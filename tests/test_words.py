@@ -88,6 +88,16 @@ def test_mean_normalised_cepstra_leave_the_pauses_out_of_the_mean() -> None:
     assert np.allclose(out[:7, 1:], 0.0) and np.allclose(out[:, 0], [60.0] * 7 + [10.0] * 3)
 
 
+def test_words_timed_half_in_a_worker_process_are_the_words_timed_here(spoken_words, monkeypatch) -> None:
+    audio, segments, _ = spoken_words
+    here = add_words(audio, segments, EngineOptions())
+    monkeypatch.setattr("aligner.words.PARALLEL_MIN", 2)  # the first 2 of the 4 sentences go to a worker
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    seen: list[float] = []
+    assert add_words(audio, segments, EngineOptions(), progress=seen.append) == here
+    assert seen == [0.5, 1.0]  # the sentences timed here
+
+
 def test_each_word_espeak_speaks_is_cut_to_its_sound(tmp_path: Path) -> None:
     """eSpeak ends each word it speaks alone with ~0.29 s of silence; a recording's words run on, so the words are
     compared without it."""
