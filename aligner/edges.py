@@ -293,7 +293,7 @@ def _handed_back(comparer: match.Comparer, found: SpeechProfile, tts: tuple[floa
         return None
     onset = point[0]
     if before and None not in before and turn[0][0] - before[-1][1] <= SAME_SPEAKER:
-        before[-1] = (before[-1][0], max(onset - found.quiet_before(onset), before[-1][1]))
+        before[-1] = (before[-1][0], max(found.pause_start(onset), before[-1][1]))
     return onset
 
 
@@ -321,7 +321,7 @@ def _taken_back(wav_path: Path, found: SpeechProfile, texts: Sequence[Sequence[s
     there = comparer.match_said(tts[k], at, turn[-1][1])
     if there < TAKEN_BACK_FIT or there - here < TAKEN_BACK_GAIN:
         return False
-    _move(wav_path, found, texts, rendering, options, k - 1, before, at - found.quiet_before(at), True)
+    _move(wav_path, found, texts, rendering, options, k - 1, before, found.pause_start(at), True)
     _move(wav_path, found, texts, rendering, options, k, turn, at, False)
     limit = at + TAKEN_BACK_SPAN * (tts[k][1] - tts[k][0])  # what lies beyond is what took the turn's place
     if turn[-1][1] > limit and (ends := found.offsets_before(turn[0][0], limit, limit - turn[0][0])):
@@ -335,7 +335,7 @@ def _regain_before_gap(wav_path: Path, found: SpeechProfile, texts: Sequence[Seq
                        tts: tuple[float, float], i: int, turn: list, until: float) -> None:
     """A turn spread over speech not its own with speech no turn covers after it, up to ``until``: when its words
     are found there, it starts at them and ends where its text fits best."""
-    grown = [*turn[:-1], (turn[-1][0], until - found.quiet_before(until))]
+    grown = [*turn[:-1], (turn[-1][0], found.pause_start(until))]
     words = _words_regained(comparer, found, tts, grown)
     if words is None or words <= turn[-1][1] - MIN_REST:
         return
@@ -444,7 +444,7 @@ def _hand_over(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float,
     if not offsets or offsets[0] < turn[-1][0] + MIN_REST:
         return
     offset = offsets[0]
-    onset = offset + found.quiet_after(offset)
+    onset = found.pause_end(offset)
     if onset - offset < PARTED or turn[-1][1] - onset > SHORT_LAST:
         return
     if gain(fits(comparer, found, tts, turn[0][0], turn[-1][1], tail=True, points=[offset])) < HAND_OVER:

@@ -369,19 +369,19 @@ class SpeechProfile:
         steps = [sign * (db[j:j + 3].mean() - db[j - 3:j].mean()) for j in near]
         return bool(steps) and max(steps) >= CUT_DB
 
-    def quiet_after(self, t: float) -> float:
-        """Seconds without speech from ``t`` on."""
+    def pause_end(self, t: float) -> float:
+        """Where the speech after ``t`` starts: ``t`` and the seconds without speech from it (``t`` in speech)."""
         i = k = self.frame(t)
         while k < len(self.speech) and not self.speech[k]:
             k += 1
-        return (k - i) * FRAME
+        return t + (k - i) * FRAME
 
-    def quiet_before(self, t: float) -> float:
-        """Seconds without speech up to ``t``."""
+    def pause_start(self, t: float) -> float:
+        """Where the speech before ``t`` ends: ``t`` less the seconds without speech up to it (``t`` in speech)."""
         i = k = self.frame(t)
         while k > 0 and not self.speech[k - 1]:
             k -= 1
-        return (i - k) * FRAME
+        return t - (i - k) * FRAME
 
     def inside_sound(self, t: float) -> bool:
         """Whether ``t`` is inside speech-like sound that began before it (its frame and the one before are speech)."""

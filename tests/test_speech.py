@@ -61,10 +61,10 @@ def test_a_lead_in_stops_at_the_gap_before_its_clip() -> None:  # not at an earl
     assert found.lead_in(3.2, 2.0) == pytest.approx(2.6)
 
 
-def test_the_quiet_before_and_after_a_time_is_measured_to_the_speech_around_it() -> None:
+def test_a_pause_is_measured_to_the_speech_around_it() -> None:
     found = profile((1.0, LOUD), (0.5, QUIET), (1.0, LOUD))
-    assert found.quiet_before(1.5) == pytest.approx(0.5) and found.quiet_after(1.0) == pytest.approx(0.5)
-    assert found.quiet_before(1.2) == pytest.approx(0.2) and found.quiet_before(2.0) == 0.0
+    assert found.pause_start(1.5) == pytest.approx(1.0) and found.pause_end(1.0) == pytest.approx(1.5)
+    assert found.pause_start(1.2) == pytest.approx(1.0) and found.pause_start(2.0) == 2.0
 
 
 def test_clip_cut_out_ends_with_its_room_tone() -> None:
