@@ -16,6 +16,7 @@ import functools
 import json
 import multiprocessing
 import sys
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ OFF_S = 0.5  # a turn whose start is further off than this counts as off (a list
 
 @dataclass(frozen=True, slots=True)
 class Recipe:
-    build: Any  # suite builder: (data, work, case) -> None
+    build: Callable[[Path, Path, suite.Case], None]  # as suite.Case.build
     seeds: str
     about: str
 
