@@ -181,7 +181,7 @@ def trim(
     heads = heads or {}
     given = (wav_path, found, texts, times, rendering, options, heads, recording, extra)
     cut = _halfway(extra, heads) if workers is not None and workers.parallel else 0
-    seconds = sum(t[-1][1] - t[0][0] for t in times[:cut] if t and None not in t)
+    seconds = sum(t[-1][1] - t[0][0] for t in times[:cut] if _timed(t))
     ahead = workers.submit(trim_turns, (*given, 0, cut), seconds) if workers is not None and cut else None
     out, doubted, handed, overrun, located = trim_turns(*given, cut, len(times))
     if ahead is not None:  # the turns before the cut, trimmed meanwhile
@@ -193,17 +193,16 @@ def trim(
     comparer = match.Comparer(wav_path, rendering.wav, found, (recording, rendering.mfcc(STEP)))
     try:
         for i in range(len(out) - 1):
-            if out[i] and out[i + 1] and None not in out[i] and None not in out[i + 1] and i + 1 not in handed:
+            if not (_timed(out[i]) and _timed(out[i + 1])):
+                continue
+            if i + 1 not in handed:
                 _hand_over(comparer, found, tts[i], tts[i + 1], out[i], out[i + 1], i + 1 in located)
-        for i in range(len(out) - 1):
-            if (out[i] and out[i + 1] and None not in out[i] and None not in out[i + 1]
-                    and extra[i][2] >= PREV_EXTRA
-                    and _speech_seconds(found, out[i][-1][1], out[i + 1][0][0]) >= GAP_SPEECH):
+            if extra[i][2] >= PREV_EXTRA and _speech_seconds(found, out[i][-1][1], out[i + 1][0][0]) >= GAP_SPEECH:
                 _regain_before_gap(wav_path, found, texts, rendering, options, comparer, tts[i], i, out[i],
                                    out[i + 1][0][0])
         # the turns after one that runs over speech: how well each one's text fits where it is
         here = {i + 1: comparer.match(tts[i + 1], (out[i + 1][0][0], out[i + 1][-1][1])) for i in overrun
-                if i + 1 < len(out) and out[i + 1] and None not in out[i + 1]}
+                if i + 1 < len(out) and _timed(out[i + 1])}
         taken = {k for k, fit in here.items() if fit < TAKEN_FIT}
         # the turn before keeps its flag: its start may be as wrong as its end was (ad hoc: two, 2.9 and 5.8 s off)
         taken -= {k for k in sorted(taken)
@@ -211,6 +210,11 @@ def trim(
     finally:
         comparer.close()
     return out, doubted, overrun, taken
+
+
+def _timed(turn: Times | None) -> bool:
+    """Whether a turn (its lines' times) was aired with every line timed: only such turns are trimmed."""
+    return bool(turn) and None not in turn
 
 
 def _halfway(extra: Sequence[tuple[float, float, float]], heads: Mapping[int, Sequence[float]]) -> int:
@@ -239,7 +243,7 @@ def trim_turns(
     try:
         for i in range(first, stop):
             turn = out[i]
-            if not turn or None in turn:  # a turn with a cut line is left as it is
+            if not _timed(turn):  # a turn with a cut line is left as it is
                 continue
             # the end first: with a sting after the words, the text cannot be spoken over the whole turn, and a start
             # judged first went onto the sting (a turn 3.2 s late in the held-out long show with ads)
@@ -292,7 +296,7 @@ def _handed_back(comparer: match.Comparer, found: SpeechProfile, tts: tuple[floa
     if point is None:
         return None
     onset = point[0]
-    if before and None not in before and turn[0][0] - before[-1][1] <= SAME_SPEAKER:
+    if _timed(before) and turn[0][0] - before[-1][1] <= SAME_SPEAKER:
         before[-1] = (before[-1][0], max(found.pause_start(onset), before[-1][1]))
     return onset
 
@@ -312,7 +316,7 @@ def _taken_back(wav_path: Path, found: SpeechProfile, texts: Sequence[Sequence[s
     moved onto its words found in that turn's end (TAKEN_BACK_FIT, TAKEN_BACK_GAIN): the turn before then ends before
     them, and turn ``k`` where its text fits best."""
     before, turn = out[k - 1], out[k]
-    if not before or None in before:
+    if not _timed(before):
         return False
     lo = before[0][0] + (tts[k - 1][1] - tts[k - 1][0]) / 2  # the words of the turn before come first
     at = comparer.text_at(tts[k], WORDS_TEXT, lo, turn[0][0] + 1.0)
@@ -409,7 +413,7 @@ def _extra_speech(found: SpeechProfile, texts: Sequence[Sequence[str]], times: S
     take at the recording's median pace (voiced seconds per second of eSpeak); 0.0 for a turn with a line not
     timed."""
     first = windows.first_lines(texts)
-    pairs = [list(zip(turn, rendering.spans[a:b], strict=True)) if turn and None not in turn else []
+    pairs = [list(zip(turn, rendering.spans[a:b], strict=True)) if _timed(turn) else []
              for turn, a, b in zip(times, first[:-1], first[1:], strict=True)]
 
     pace = float(np.median([_speech_seconds(found, *t) / (b - a) for turn in pairs for t, (a, b) in turn
