@@ -1,14 +1,18 @@
 """Speed bench: time Seekline on hour-long broadcasts against the ffmpeg decode and plain aeneas.
 
-    .venv/bin/python bench/speed.py [--data ../shared/data] [--sizes 60,180] [--skip-plain] [--profile] [--json]
+    .venv/bin/python bench/speed.py [--data ../shared/data] [--sizes 60,180] [--runs 3] [--skip-plain] [--profile]
+                                    [--json]
 
 For each size (minutes) it builds, or reuses from --out (default: $SEEKLINE_BENCH_DIR/speed or
 <tmp>/seekline-bench/speed, never inside the repository), a broadcast of whole shared-data episodes end to
 end, encoded as stations publish it (44.1 kHz stereo 128 kbps MP3), with its "SURNAME: text" transcript.
 Then, each in a fresh subprocess so peak RSS is per run, it measures:
 
-1. ``decode``: ffmpeg decoding the MP3 to 16 kHz mono WAV (run ``--decode-runs`` times; the median counts);
+1. ``decode``: ffmpeg decoding the MP3 to 16 kHz mono WAV;
 2. ``seekline``: ``aligner.pipeline.align(mp3, load_transcript(transcript))``, as the CLI and server call it;
+   these two in turn, ``--runs`` rounds (default 3): the medians count, Seekline's peak RSS is the highest of its
+   runs, and its ratio to the decode is the median of the rounds' (each round's runs are seconds apart, so the
+   machine's drifting speed cancels out);
 3. ``plain``: aeneas at its defaults on the decoded WAV, one fragment per parsed sentence
    (bench/plain_aeneas.py); plain aeneas needs ~2 GB per hour of audio (``--skip-plain`` skips it).
 
@@ -221,20 +225,20 @@ def run_size(data: Path, out: Path, minutes: int, a: argparse.Namespace) -> dict
     duration = float(truth["duration_s"])
     log(f"[{minutes} min] broadcast ready in {time.perf_counter() - t0:.0f} s: {folder / 'audio.mp3'} "
         f"({duration / 60:.1f} min, {len(truth['turns'])} turns)")
-    decodes = []
-    for k in range(a.decode_runs):
-        decodes.append(measure("decode", folder, duration))
-        log(f"[{minutes} min] decode {k + 1}: {_brief(decodes[-1])}")
-    ok = sorted((d for d in decodes if "error" not in d), key=lambda d: d["wall_s"])
-    decode = {**ok[len(ok) // 2], "runs_s": [round(d["wall_s"], 2) for d in ok]} if ok else decodes[0]
-    runs = {"decode": decode}
-    runs["seekline"] = measure("seekline", folder, duration)
-    log(f"[{minutes} min] seekline: {_brief(runs['seekline'])}")
-    if "error" not in runs["seekline"]:  # what the timed run produced, against the broadcast's truth
+    # decode and Seekline in turn, round after round: the machine's speed drifts, and each round's ratio compares
+    # runs taken seconds apart
+    rounds = []
+    for k in range(a.runs):
+        rounds.append((measure("decode", folder, duration), measure("seekline", folder, duration)))
+        log(f"[{minutes} min] round {k + 1}: decode {_brief(rounds[-1][0])}; seekline {_brief(rounds[-1][1])}")
+    runs = {name: _median([r[i] for r in rounds]) for i, name in enumerate(("decode", "seekline"))}
+    if "error" not in runs["seekline"]:  # the peak of any run; what the timed runs produced, against the truth
+        runs["seekline"]["rss_peak_mb"] = max(r[1]["rss_peak_mb"] for r in rounds if "error" not in r[1])
         score = scoring.score(json.loads((folder / "syncmap.json").read_text()), truth)
         runs["seekline"]["accuracy"] = {"turn_start": score.starts.to_dict(), "flags": score.flags.to_dict()}
+    paired = sorted(s["wall_s"] / d["wall_s"] for d, s in rounds if "error" not in d and "error" not in s)
     if not a.skip_plain:
-        if "error" in decode:
+        if "error" in runs["decode"]:
             runs["plain"] = {"kind": "plain", "error": "no decoded WAV (the decode failed)"}
         else:
             runs["plain"] = measure("plain", folder, duration)
@@ -244,11 +248,21 @@ def run_size(data: Path, out: Path, minutes: int, a: argparse.Namespace) -> dict
         log(f"[{minutes} min] seekline under cProfile: {_brief(runs['seekline_profiled'])}")
     sk = runs["seekline"]
     ratios = {}
-    for base in ("decode", "plain"):
-        if base in runs and "error" not in runs[base] and "error" not in sk:
-            ratios[f"seekline/{base}"] = sk["wall_s"] / runs[base]["wall_s"]
+    if paired:  # the median round's
+        ratios["seekline/decode"] = paired[len(paired) // 2]
+    if "plain" in runs and "error" not in runs["plain"] and "error" not in sk:
+        ratios["seekline/plain"] = sk["wall_s"] / runs["plain"]["wall_s"]
     return {"minutes": minutes, "audio": str(folder / "audio.mp3"), "duration_s": duration,
-            "turns": len(truth["turns"]), "runs": runs, "ratios": ratios}
+            "turns": len(truth["turns"]), "runs": runs, "ratios": ratios,
+            "round_ratios": [round(x, 3) for x in paired]}
+
+
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median wall time of those that worked (the first error if none did), with every run's."""
+    ok = sorted((r for r in runs if "error" not in r), key=lambda r: r["wall_s"])
+    if not ok:
+        return runs[0]
+    return {**ok[len(ok) // 2], "runs_s": [round(r["wall_s"], 2) for r in runs if "error" not in r]}
 
 
 def _brief(r: dict[str, Any]) -> str:
@@ -273,11 +287,12 @@ def report(results: list[dict[str, Any]], context: dict[str, Any]) -> str:
                 lines.append(f"{size:<9}{name:<19}  ERROR {r['error']}")
                 continue
             notes = ""
-            if name == "decode":
-                notes = "runs " + ", ".join(f"{x:.2f}" for x in r.get("runs_s", []))
-            elif name.startswith("seekline"):
+            if "runs_s" in r:
+                notes = "runs " + ", ".join(f"{x:.2f}" for x in r["runs_s"])
+            if name.startswith("seekline"):
+                notes += "; " if notes else ""
                 if r.get("commit") != context["commit"]:
-                    notes = f"[{r.get('commit')}] "
+                    notes += f"[{r.get('commit')}] "
                 notes += "stages at " + ", ".join(f"{k} {v:.1f}" for k, v in r.get("stages", {}).items())
             elif name == "plain":
                 notes = f"{r.get('sentences')} sentences, {r.get('fragments')} timed"
@@ -290,10 +305,13 @@ def report(results: list[dict[str, Any]], context: dict[str, Any]) -> str:
                          f"p95 {st['p95_ms']:.0f} ms, {st['within_1000'] * 100:.0f}% within 1 s; {fl['wrong']} wrong "
                          f"({fl['wrong_flagged']} flagged), {fl['right_flagged']} of {fl['right']} right turns flagged")
         ratios = "  ".join(f"{k} = {v:.2f}x" for k, v in res["ratios"].items())
+        if len(res["round_ratios"]) > 1:
+            ratios += f"  (seekline/decode by round: {', '.join(f'{x:.2f}' for x in res['round_ratios'])})"
         lines += [f"{'':<9}{ratios or 'no ratios (a run failed or was skipped)'}", ""]
     lines += ["wall = the job alone (interpreter start-up excluded); RTF = wall / audio duration;",
               "peak = ffmpeg's for decode, else tree: the peak of the whole process tree's summed RSS, sampled",
-              f"every {TREE_POLL_S * 1000:.0f} ms (the aligning process, its window workers, ffmpeg and eSpeak);",
+              f"every {TREE_POLL_S * 1000:.0f} ms (the aligning process, its window workers, ffmpeg and eSpeak), the",
+              "highest of Seekline's runs; the other columns are its median run's;",
               "self = the aligning process alone; child = its largest child (Linux may charge it with the",
               "parent's RSS at fork time)."]
     for res in results:
@@ -327,7 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="60,180", help="comma list of broadcast lengths in minutes")
     ap.add_argument("--skip-plain", action="store_true", help="do not run plain aeneas (~2 GB RSS per hour)")
     ap.add_argument("--profile", action="store_true", help="add a Seekline run under cProfile; print its top")
-    ap.add_argument("--decode-runs", type=int, default=3, help="times to run the decode (the median counts)")
+    ap.add_argument("--runs", type=int, default=3,
+                    help="rounds of decode then Seekline (the medians count, and the median round's ratio)")
     ap.add_argument("--out", type=Path, default=None, help="where broadcasts are built and cached")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
     ap.add_argument("--save", type=Path, default=None, help="also write the figures as JSON to this file")
@@ -348,8 +367,8 @@ def main(argv: list[str] | None = None) -> int:
         sizes = [int(x) for x in a.sizes.split(",") if x.strip()]
     except ValueError:
         ap.error("--sizes takes whole minutes, e.g. 60,180")
-    if not sizes or min(sizes) <= 0 or a.decode_runs < 1:
-        ap.error("--sizes needs positive minutes and --decode-runs at least 1")
+    if not sizes or min(sizes) <= 0 or a.runs < 1:
+        ap.error("--sizes needs positive minutes and --runs at least 1")
     ctx = context()
     results = [run_size(data, out, m, a) for m in sizes]
     ctx["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
