@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -230,6 +230,50 @@ def _speak(transcript: Transcript, out_wav: Path, options: engine.EngineOptions,
     return rendering
 
 
+class _Judged(NamedTuple):
+    """What :func:`_judge` makes of one alignment of the turns."""
+
+    segments: list[Segment]  # with their confidences and flags
+    checked: list[unaired.Times | None]  # each speakable turn's sentence times, checked
+    fit: float | None  # the transcript's fit to the recording (match.transcript_fit)
+    mismatch: bool  # the transcript is not what the recording says
+
+
+def _judge(
+    wav: Path, transcript: Transcript, texts: list[list[str]], found: speech.SpeechProfile,
+    per_turn: list[list[tuple[float, float]]], rendering: engine.Rendering, options: engine.EngineOptions,
+    span: tuple[float, float] | None, mfcc: Callable[[], np.ndarray], pool: Workers,
+) -> _Judged:
+    """The speakable turns aligned at ``per_turn`` (with the speech profile ``found``) checked: the transcript's fit,
+    text not aired, the turns' edges and voices; and every segment's confidence and flags.
+
+    :param mfcc: gives the recording's MFCCs (taken once, if at all).
+    """
+    spoken = [t for t in transcript.turns if t.speakable]
+    by_turn = rendering.joined([len(t) for t in texts])
+    # the transcript is checked first: text that is not what the recording says would send every turn and line to
+    # the unaired tests (5x the time on a 45-minute show), to be flagged as a mismatch all the same
+    fit = match.transcript_fit(wav, _build(transcript, per_turn), {t.id: k for k, t in enumerate(spoken)}, by_turn,
+                               found)
+    mismatch = fit is not None and fit < match.MIN_MATCH
+    frames = None if mismatch else mfcc()
+    aired = per_turn if mismatch else unaired.find_unaired(wav, found, spoken, texts, per_turn, options, rendering,
+                                                           span, frames)
+    checked = [_past_music_hit(t, c, found) for t, c in zip(spoken, aired, strict=True)]
+    misfit: set[int] = set()
+    overrun: set[int] = set()
+    taken: set[int] = set()
+    if not mismatch:
+        checked, misfit, overrun, taken = edges.trim(wav, found, texts, checked, rendering, options,
+                                                     voices.heads(checked, spoken, found, frames), frames, pool)
+    segments = _build(transcript, checked)
+    heard = voices.Heard(set(), set()) if mismatch else voices.heard([s for s in segments if s.kind == "turn"],
+                                                                       found, frames)
+    segments = quality.assess(segments, found, {spoken[i].id for i in misfit}, heard.mismatched,
+                              heard.start_taken | {spoken[i].id for i in taken}, {spoken[i].id for i in overrun})
+    return _Judged(quality.mismatched(segments) if mismatch else segments, checked, fit, mismatch)
+
+
 @_one_blas_thread
 def align_wav(
     wav_path: str | os.PathLike[str],
@@ -268,6 +312,7 @@ def align_wav(
     recording_mfcc = functools.cache(functools.partial(engine.mfcc, wav))  # taken once, if at all
     by_turn = rendering.joined([len(t) for t in texts])
     holes, found, located = _where(wav, texts, recorded, rendering, by_turn, recording_mfcc)
+    searched = bool(holes)  # breaks the search through the whole recording found
     span = (located.start, located.end) if located else None
     # worker processes for a long recording's windows, kept for its turns' edges: they are ready, and warm
     with Workers(windows.workers_for(found, texts, span)) as pool:
@@ -286,8 +331,8 @@ def align_wav(
             return found, _per_turn(flat, texts)
 
         if mfcc is not None:  # aligned in windows, with no search for breaks: look near the turns in doubt
-            judged = quality.assess(_build(transcript, per_turn), found)
-            confidence = {s.id: s.confidence or 0.0 for s in judged if s.kind == "turn"}
+            assessed = quality.assess(_build(transcript, per_turn), found)
+            confidence = {s.id: s.confidence or 0.0 for s in assessed if s.kind == "turn"}
             doubtful = [k for k, t in enumerate(spoken) if confidence.get(t.id, 0.0) < DOUBT_BELOW]
             holes = _breaks_near(wav, found, texts, per_turn, doubtful, rendering, span or (0.0, found.duration), mfcc)
             if holes:
@@ -298,31 +343,15 @@ def align_wav(
             if held:
                 holes = [h for h in holes if h not in held]
                 found, per_turn = again(holes, 0.85)
-        # the transcript is checked first: text that is not what the recording says would send every turn and line
-        # to the unaired tests (5x the time on a 45-minute show), to be flagged as a mismatch all the same
-        fit = match.transcript_fit(wav, _build(transcript, per_turn), {t.id: k for k, t in enumerate(spoken)}, by_turn,
-                                   found)
-        mismatch = fit is not None and fit < match.MIN_MATCH
-        if mfcc is None and not mismatch:
-            mfcc = recording_mfcc()
-        aired = per_turn if mismatch else unaired.find_unaired(wav, found, spoken, texts, per_turn, options, rendering,
-                                                               span, mfcc)
-        checked = [_past_music_hit(t, c, found) for t, c in zip(spoken, aired, strict=True)]
-        misfit: set[int] = set()
-        overrun: set[int] = set()
-        taken: set[int] = set()
-        if not mismatch:
-            checked, misfit, overrun, taken = edges.trim(wav, found, texts, checked, rendering, options,
-                                                         voices.heads(checked, spoken, found, mfcc), mfcc, pool)
+        frames = (lambda: mfcc) if mfcc is not None else recording_mfcc
+        judged = _judge(wav, transcript, texts, found, per_turn, rendering, options, span, frames, pool)
+        if searched and holes:  # or were the breaks the text's own speech? The alignment without them may say so
+            plain = _judge(wav, transcript, texts, *again([], 0.9), rendering, options, span, frames, pool)
+            if quality.overall(plain.segments).confidence > quality.overall(judged.segments).confidence:
+                judged, holes = plain, []
     progress("align", 0.95)
-    segments = _build(transcript, checked)
-    heard = voices.Heard(set(), set()) if mismatch else voices.heard([s for s in segments if s.kind == "turn"],
-                                                                       found, mfcc)
-    segments = quality.assess(segments, found, {spoken[i].id for i in misfit}, heard.mismatched,
-                              heard.start_taken | {spoken[i].id for i in taken}, {spoken[i].id for i in overrun})
-    if mismatch:
-        segments = quality.mismatched(segments)
-    elif level == "word":
+    segments, checked, fit = judged.segments, judged.checked, judged.fit
+    if level == "word" and not judged.mismatch:
         segments = words.add_words(wav, segments, options,
                                    progress=lambda f: report("align", WORDS_SHARE + (1 - WORDS_SHARE) * f))
     timed = [t for c in checked if c for t in c if t]
