@@ -253,9 +253,10 @@ def _judge(
     by_turn = rendering.joined([len(t) for t in texts])
     # the transcript is checked first: text that is not what the recording says would send every turn and line to
     # the unaired tests (5x the time on a 45-minute show), to be flagged as a mismatch all the same
-    fit = match.transcript_fit(wav, _build(transcript, per_turn), {t.id: k for k, t in enumerate(spoken)}, by_turn,
-                               found)
-    mismatch = fit is not None and fit < match.MIN_MATCH
+    index = {t.id: k for k, t in enumerate(spoken)}
+    fit = match.transcript_fit(wav, _build(transcript, per_turn), index, by_turn, found)
+    recheck = fit is not None and match.RECHECK_MATCH <= fit < match.MIN_MATCH
+    mismatch = fit is not None and fit < match.MIN_MATCH and not recheck
     frames = None if mismatch else mfcc()
     aired = per_turn if mismatch else unaired.find_unaired(wav, found, spoken, texts, per_turn, options, rendering,
                                                            span, frames)
@@ -267,6 +268,9 @@ def _judge(
         checked, misfit, overrun, taken = edges.trim(wav, found, texts, checked, rendering, options,
                                                      voices.heads(checked, spoken, found, frames), frames, pool)
     segments = _build(transcript, checked)
+    if recheck:  # a fit just short of MIN_MATCH: measured again on the turns checked
+        fit = match.transcript_fit(wav, segments, index, by_turn, found)
+        mismatch = fit is None or fit < match.MIN_MATCH
     heard = voices.Heard(set(), set()) if mismatch else voices.heard([s for s in segments if s.kind == "turn"],
                                                                        found, frames)
     segments = quality.assess(segments, found, {spoken[i].id for i in misfit}, heard.mismatched,
