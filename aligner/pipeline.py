@@ -316,7 +316,6 @@ def align_wav(
     recording_mfcc = functools.cache(functools.partial(engine.mfcc, wav))  # taken once, if at all
     by_turn = rendering.joined([len(t) for t in texts])
     holes, found, located = _where(wav, texts, recorded, rendering, by_turn, recording_mfcc)
-    searched = bool(holes)  # breaks the search through the whole recording found
     span = (located.start, located.end) if located else None
     # worker processes for a long recording's windows, kept for its turns' edges: they are ready, and warm
     with Workers(windows.workers_for(found, texts, span)) as pool:
@@ -341,15 +340,16 @@ def align_wav(
             holes = _breaks_near(wav, found, texts, per_turn, doubtful, rendering, span or (0.0, found.duration), mfcc)
             if holes:
                 found, per_turn = again(holes, 0.8)
+        frames = (lambda: mfcc) if mfcc is not None else recording_mfcc
         if holes:  # a break that holds a turn's words is the text's own speech
             held = untranscribed.holding_text(wav, holes, [(t[0][0], t[-1][1]) for t in per_turn], by_turn, recorded,
-                                              recording_mfcc() if mfcc is None else mfcc)
+                                              frames())
             if held:
                 holes = [h for h in holes if h not in held]
                 found, per_turn = again(holes, 0.85)
-        frames = (lambda: mfcc) if mfcc is not None else recording_mfcc
         judged = _judge(wav, transcript, texts, found, per_turn, rendering, options, span, frames, pool)
-        if searched and holes:  # or were the breaks the text's own speech? The alignment without them may say so
+        if mfcc is None and holes:  # breaks the search through the whole recording found: or the text's own speech?
+            # the alignment without them may say so
             plain = _judge(wav, transcript, texts, *again([], 0.9), rendering, options, span, frames, pool)
             if quality.overall(plain.segments).confidence > quality.overall(judged.segments).confidence:
                 judged, holes = plain, []
