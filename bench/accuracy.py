@@ -1,13 +1,14 @@
 """Accuracy bench: align the fixed dev suite and print how far the sync maps are from the truth.
 
     .venv/bin/python bench/accuracy.py [--data ../shared/data] [--suite dev|heldout] [--cases clean1,story]
-                                       [--long] [--level word] [--json]
+                                       [--long] [--level word] [--master podcast] [--json]
 
 Cases are built once with the shared data's make_broadcast.py into --out (default: $SEEKLINE_BENCH_DIR or
 <tmp>/seekline-bench, never inside the repository) and reused. The bench prints figures; it passes no
 judgement. ``--suite heldout`` runs the same recipes with speakers and seeds the aligner was never tuned on
 (FLEURS and LibriSpeech clips with the public-domain ones). ``--aligner truth`` scores the truth against itself
-(every error 0) to check the scorer.
+(every error 0) to check the scorer. ``--master`` aligns each case's audio as a station would publish it
+(``suite.MASTERS``: an MP3, a compressed and loudness-normalised podcast, FM processing) against the same truth.
 """
 
 from __future__ import annotations
@@ -131,10 +132,11 @@ def report(results: list[dict[str, Any]], overall: scoring.Score, by_truth: dict
 
 
 def run_case(built: suite.Built, align: Aligner, out: Path) -> tuple[dict[str, Any], list[scoring.TurnPair]]:
+    """Align one case and score it; its sync map is written to ``out``."""
     t0 = time.perf_counter()
     syncmap = align(built)
     align_s = time.perf_counter() - t0
-    (out / "syncmap.json").write_text(json.dumps(syncmap, indent=1))
+    out.write_text(json.dumps(syncmap, indent=1))
     pairs = scoring.match_turns(syncmap, built.truth)
     sc = scoring.score_pairs(pairs, len(scoring.turn_segments(syncmap)))
     return dict(case=built.case.name, about=built.case.about, duration=built.duration, align_s=align_s,
@@ -155,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--list", action="store_true", help="list the cases and exit")
     ap.add_argument("--level", choices=("sentence", "word"), default="sentence",
                     help="word: also time words and score them against TIMIT's word labels")
+    ap.add_argument("--master", choices=sorted(suite.MASTERS),
+                    help="align the audio as mastered and published so (see suite.MASTERS)")
     a = ap.parse_args(argv)
     suite_cases = suite.SUITES[a.suite]
     if a.list:
@@ -178,9 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     for case in cases:
         t0 = time.perf_counter()
         built = suite.ensure(case, data, out)
+        if a.master:
+            built = suite.mastered(built, a.master)
         print(f"[{case.name}] built in {time.perf_counter() - t0:.1f} s: {built.audio}", file=sys.stderr)
+        syncmap = built.audio.parent / (f"syncmap-{a.master}.json" if a.master else "syncmap.json")
         try:
-            r, pairs = run_case(built, align, built.audio.parent)
+            r, pairs = run_case(built, align, syncmap)
         except Exception as e:  # noqa: BLE001 - a failing case is a figure too; keep going
             results.append(dict(case=case.name, about=case.about, duration=built.duration,
                                 error=f"{type(e).__name__}: {e}"))

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -217,3 +218,29 @@ def test_breaks_count_ads_found_and_false_ones():
                 {"kind": "music", "start": 400.0, "end": 420.0}]
     assert scoring.breaks({"segments": segments}, truth) == {"ads": 2, "found": 1, "false": 1}
     assert scoring.breaks({"segments": segments[:1]}, {"turns": []}) == {"ads": 0, "found": 0, "false": 1}
+
+
+@pytest.mark.parametrize("master", ["mp3", "podcast", "radio"])
+def test_a_mastered_case_keeps_its_timing_so_its_truth_still_holds(tmp_path, master):
+    from bench import suite
+
+    # bursts of noise a second apart, each louder than the last, over a quiet floor
+    rng = np.random.default_rng(7)
+    y = 0.001 * rng.standard_normal(8 * suite.SR)
+    onsets = [1.0, 2.3, 3.5, 4.9, 6.2]
+    for k, t in enumerate(onsets):
+        a = int(t * suite.SR)
+        y[a:a + suite.SR // 2] += 0.05 * (k + 1) * rng.standard_normal(suite.SR // 2)
+    suite.write_wav(y.astype(np.float32), tmp_path / "audio.wav")
+    built = suite.Built(suite.CASES[0], tmp_path / "audio.wav", tmp_path / "transcript.txt", {"duration_s": 8.0})
+
+    out = suite.mastered(built, master)
+    assert out.audio == tmp_path / f"audio-{master}.mp3" and out.truth is built.truth
+    heard = suite.load(out.audio)
+    level = np.convolve(heard**2, np.ones(80) / 80, mode="same")  # 5 ms
+    floor = np.median(level)
+    for t in onsets:  # each burst still rises within 5 ms of where it was put
+        a = int((t - 0.2) * suite.SR)
+        rise = a + int(np.argmax(level[a:a + int(0.4 * suite.SR)] > 30 * floor))
+        assert rise / suite.SR == pytest.approx(t, abs=0.005)
+    assert suite.mastered(built, master).audio.stat().st_mtime == out.audio.stat().st_mtime  # cached
