@@ -305,3 +305,18 @@ def read_frames(wav_path: str | os.PathLike[str], block_seconds: float = 60.0,
                 return
             left -= len(raw) // 2
             yield np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def attenuated(wav_path: str | os.PathLike[str], out_wav: str | os.PathLike[str], gain_db: float) -> Path:
+    """A copy of the mono 16-bit WAV at ``wav_path`` in ``out_wav``, ``gain_db`` (at most 0) quieter, block by
+    block: it cannot clip."""
+    if gain_db > 0:
+        raise ValueError(f"gain_db is {gain_db}: a copy may only be quieter")
+    scale = 32768.0 * 10 ** (gain_db / 20)
+    with wave.open(str(out_wav), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(SAMPLE_RATE)
+        for block in read_frames(wav_path):
+            out.writeframes(np.rint(block * scale).astype("<i2").tobytes())
+    return Path(out_wav)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +28,19 @@ MAX_CHARS_PER_SECOND = 40.0
 WORDS_SHARE = 0.5  # at word level, the share of the "align" stage spent before the words
 MIN_NONSPEECH = 0.5  # seconds of music, silence or untranscribed speech left between turns worth a segment
 DOUBT_BELOW = 0.7  # in a long recording, breaks are looked for around turns with less confidence than this
+# aeneas's MFCCs take the log of each mel band's power at least 1e-5 (-50 dB), so the pauses of a recording whose
+# noise floor is below that look like eSpeak's digital silence; mastered for podcast or radio (compressed, loud),
+# its pauses sit 10-20 dB above it with a spectrum of their own, and the DTW stretches sentences across them. Such a
+# recording is aligned from a copy attenuated to this floor (measured: see aligner/README.md, "Level")...
+QUIET_FLOOR_DB = -50.0
+# ...but no further than puts its loud frames (the 90th percentile) here: plain studio speech's are at -18 to -23 dB
+# (the benches' audio); a noisy recording brought down to the floor has its quieter words clamped as well (held-out
+# noise15 mastered for podcast: 2 turns more than 1 s off, none without this bound or without levelling).
+SPEECH_LEVEL_DB = -24.0
+# ...and only when that is at least this far: a few dB move little, and the tests' eSpeak shows (white noise at
+# -45 dB, 5 dB to go) lost turn starts and breaks at every target tried, as plain noise15 (2.9 dB) lost a little in
+# bench/cut_lines.py
+MIN_ATTENUATION_DB = 6.0
 
 
 def _no_progress(stage: str, fraction: float) -> None:
@@ -47,6 +61,19 @@ def _one_blas_thread(f: Callable[..., SyncMap]) -> Callable[..., SyncMap]:
 def _scaled(progress: Progress, stage: str, share: float) -> Progress:
     """``progress`` with ``stage``'s fractions scaled into its first ``share``."""
     return lambda name, fraction: progress(name, fraction * share if name == stage else fraction)
+
+
+@contextlib.contextmanager
+def _levelled(wav: Path, recorded: speech.SpeechProfile) -> Iterator[Path]:
+    """``wav``, or while its noise floor is well above QUIET_FLOOR_DB, a temporary copy attenuated towards it, but
+    not so far that the 90th percentile of its frame levels falls below SPEECH_LEVEL_DB."""
+    loud = float(np.percentile(recorded.db, 90)) if recorded.db.size else SPEECH_LEVEL_DB
+    gain = max(QUIET_FLOOR_DB - recorded.floor, SPEECH_LEVEL_DB - loud)
+    if gain > -MIN_ATTENUATION_DB:
+        yield wav
+        return
+    with tempfile.TemporaryDirectory(prefix="seekline-level-") as tmp:
+        yield audio.attenuated(wav, Path(tmp) / "levelled.wav", gain)
 
 
 def _check_fits(transcript: Transcript, duration: float) -> None:
@@ -308,70 +335,72 @@ def align_wav(
     wav = Path(wav_path)
     progress("analyse", 0.0)
     recorded = speech.profile(wav)
-    if isinstance(rendering, Future):
-        rendering = rendering.result()
-    progress("align", 0.0)
-    spoken = [t for t in transcript.turns if t.speakable]
-    texts = _speech(transcript)
-    recording_mfcc = functools.cache(functools.partial(engine.mfcc, wav))  # taken once, if at all
-    by_turn = rendering.joined([len(t) for t in texts])
-    holes, found, located = _where(wav, texts, recorded, rendering, by_turn, recording_mfcc)
-    span = (located.start, located.end) if located else None
-    # worker processes for a long recording's windows, kept for its turns' edges: they are ready, and warm
-    with Workers(windows.workers_for(found, texts, span)) as pool:
-        flat, mfcc = windows.align_sentences(wav, found, texts, options, span, rendering=rendering, workers=pool,
-                                             progress=lambda f: progress("align", 0.8 * f))
-        progress("align", 0.8)
-        per_turn = _per_turn(flat, texts)
+    with _levelled(wav, recorded) as wav:  # the profile keeps the recording's own levels
+        if isinstance(rendering, Future):
+            rendering = rendering.result()
+        progress("align", 0.0)
+        spoken = [t for t in transcript.turns if t.speakable]
+        texts = _speech(transcript)
+        recording_mfcc = functools.cache(functools.partial(engine.mfcc, wav))  # taken once, if at all
+        by_turn = rendering.joined([len(t) for t in texts])
+        holes, found, located = _where(wav, texts, recorded, rendering, by_turn, recording_mfcc)
+        span = (located.start, located.end) if located else None
+        # worker processes for a long recording's windows, kept for its turns' edges: they are ready, and warm
+        with Workers(windows.workers_for(found, texts, span)) as pool:
+            flat, mfcc = windows.align_sentences(wav, found, texts, options, span, rendering=rendering, workers=pool,
+                                                 progress=lambda f: progress("align", 0.8 * f))
+            progress("align", 0.8)
+            per_turn = _per_turn(flat, texts)
 
-        def again(holes: list[tuple[float, float]], share: float
-                  ) -> tuple[speech.SpeechProfile, list[list[tuple[float, float]]]]:
-            """The speech profile with ``holes`` left out as music is, and the turns aligned again with it (the
-            windows' bounds move with them)."""
-            found = recorded.without(holes)
-            flat, _ = windows.align_sentences(wav, found, texts, options, span, rendering=rendering, mfcc=mfcc,
-                                              progress=lambda f: progress("align", share + 0.05 * f), workers=pool)
-            return found, _per_turn(flat, texts)
+            def again(holes: list[tuple[float, float]], share: float
+                      ) -> tuple[speech.SpeechProfile, list[list[tuple[float, float]]]]:
+                """The speech profile with ``holes`` left out as music is, and the turns aligned again with it (the
+                windows' bounds move with them)."""
+                found = recorded.without(holes)
+                flat, _ = windows.align_sentences(wav, found, texts, options, span, rendering=rendering, mfcc=mfcc,
+                                                  progress=lambda f: progress("align", share + 0.05 * f), workers=pool)
+                return found, _per_turn(flat, texts)
 
-        if mfcc is not None:  # aligned in windows, with no search for breaks: look near the turns in doubt
-            assessed = quality.assess(_build(transcript, per_turn), found)
-            confidence = {s.id: s.confidence or 0.0 for s in assessed if s.kind == "turn"}
-            doubtful = [k for k, t in enumerate(spoken) if confidence.get(t.id, 0.0) < DOUBT_BELOW]
-            holes = _breaks_near(wav, found, texts, per_turn, doubtful, rendering, span or (0.0, found.duration), mfcc)
-            if holes:
-                found, per_turn = again(holes, 0.8)
-        frames = (lambda: mfcc) if mfcc is not None else recording_mfcc
-        if holes:  # a break that holds a turn's words is the text's own speech
-            held = untranscribed.holding_text(wav, holes, [(t[0][0], t[-1][1]) for t in per_turn], by_turn, recorded,
-                                              frames())
-            if held:
-                holes = [h for h in holes if h not in held]
-                found, per_turn = again(holes, 0.85)
-        judged = _judge(wav, transcript, texts, found, per_turn, rendering, options, span, frames, pool)
-        if mfcc is None and holes:  # breaks the search through the whole recording found: or the text's own speech?
-            # the alignment without them may say so
-            plain = _judge(wav, transcript, texts, *again([], 0.9), rendering, options, span, frames, pool)
-            if quality.overall(plain.segments).confidence > quality.overall(judged.segments).confidence:
-                judged, holes = plain, []
-    progress("align", 0.95)
-    segments, checked, fit = judged.segments, judged.checked, judged.fit
-    if level == "word" and not judged.mismatch:
-        segments = words.add_words(wav, segments, options,
-                                   progress=lambda f: report("align", WORDS_SHARE + (1 - WORDS_SHARE) * f))
-    timed = [t for c in checked if c for t in c if t]
-    if span:
-        coverage = Coverage(*span, located=True)
-    else:
-        coverage = Coverage(timed[0][0], timed[-1][1]) if timed else None
-    report("align", 1.0)
-    return SyncMap(
-        duration=ms(duration),
-        speakers=transcript.speakers,
-        segments=tuple(_with_nonspeech(_fill_gaps(segments, duration), recorded, holes)),
-        title=transcript.title,
-        coverage=coverage,
-        quality=quality.overall(segments, fit),
-    )
+            if mfcc is not None:  # aligned in windows, with no search for breaks: look near the turns in doubt
+                assessed = quality.assess(_build(transcript, per_turn), found)
+                confidence = {s.id: s.confidence or 0.0 for s in assessed if s.kind == "turn"}
+                doubtful = [k for k, t in enumerate(spoken) if confidence.get(t.id, 0.0) < DOUBT_BELOW]
+                holes = _breaks_near(wav, found, texts, per_turn, doubtful, rendering, span or (0.0, found.duration),
+                                     mfcc)
+                if holes:
+                    found, per_turn = again(holes, 0.8)
+            frames = (lambda: mfcc) if mfcc is not None else recording_mfcc
+            if holes:  # a break that holds a turn's words is the text's own speech
+                held = untranscribed.holding_text(wav, holes, [(t[0][0], t[-1][1]) for t in per_turn], by_turn,
+                                                  recorded, frames())
+                if held:
+                    holes = [h for h in holes if h not in held]
+                    found, per_turn = again(holes, 0.85)
+            judged = _judge(wav, transcript, texts, found, per_turn, rendering, options, span, frames, pool)
+            if mfcc is None and holes:  # breaks the search through the whole recording found: or the text's own speech?
+                # the alignment without them may say so
+                plain = _judge(wav, transcript, texts, *again([], 0.9), rendering, options, span, frames, pool)
+                if quality.overall(plain.segments).confidence > quality.overall(judged.segments).confidence:
+                    judged, holes = plain, []
+        progress("align", 0.95)
+        segments, checked, fit = judged.segments, judged.checked, judged.fit
+        if level == "word" and not judged.mismatch:
+            segments = words.add_words(wav, segments, options,
+                                       progress=lambda f: report("align", WORDS_SHARE + (1 - WORDS_SHARE) * f))
+        timed = [t for c in checked if c for t in c if t]
+        if span:
+            coverage = Coverage(*span, located=True)
+        else:
+            coverage = Coverage(timed[0][0], timed[-1][1]) if timed else None
+        report("align", 1.0)
+        return SyncMap(
+            duration=ms(duration),
+            speakers=transcript.speakers,
+            segments=tuple(_with_nonspeech(_fill_gaps(segments, duration), recorded, holes)),
+            title=transcript.title,
+            coverage=coverage,
+            quality=quality.overall(segments, fit),
+        )
 
 
 @_one_blas_thread

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 import synth
 from test_speech import LOUD, profile
 
-from aligner import edges, match, unaired
+from aligner import audio, edges, match, pipeline, speech, unaired
 from aligner.errors import AlignmentError, AudioError
 from aligner.models import Cue, Segment, Sentence, Speaker, SyncMap, Transcript, Turn
 from aligner.pipeline import _with_nonspeech, align
@@ -262,3 +263,39 @@ def test_a_break_a_turn_lies_over_leaves_no_sliver_of_a_segment() -> None:
              Segment(id="t2", kind="turn", text="Two.", start=10.01, end=29.0)]
     assert [s.id for s in _with_nonspeech(turns, found, [(10.0, 20.0)])] == ["t1", "t2"]
     assert [s.kind for s in _with_nonspeech(turns, found, [(9.0, 10.01)])] == ["turn", "untranscribed", "turn"]
+
+
+def test_a_loud_recording_aligns_as_its_copy_at_speech_level(tmp_path: Path) -> None:
+    """aeneas's MFCCs clamp each band's power at a fixed floor, so a podcast or radio master, whose pauses sit well
+    above it, aligned differently from the same audio quieter (here by 10-40 ms at three ends, 6 dB quieter); a
+    recording whose noise floor is well above QUIET_FLOOR_DB is now aligned from a copy attenuated towards it,
+    here as far as SPEECH_LEVEL_DB allows."""
+    loud, quiet = tmp_path / "loud.wav", tmp_path / "quiet.wav"
+    synth.build(TURNS, loud, lead_in=np.zeros(int(1.5 * synth.SR), dtype=np.float32), noise_db=-38.0)
+    found = speech.profile(loud)
+    gain = pipeline.SPEECH_LEVEL_DB - float(np.percentile(found.db, 90))
+    assert gain <= -pipeline.MIN_ATTENUATION_DB and found.floor + gain > pipeline.QUIET_FLOOR_DB
+    audio.attenuated(loud, quiet, gain)  # as the pipeline levels it; too near the floor to be levelled again
+
+    def times(path: Path) -> list[tuple[str, float | None, float | None]]:
+        syncmap = align(path, transcript_of(TURNS), wav_path=path.with_suffix(".decoded.wav"))
+        return [(s.id, s.start, s.end) for t in syncmap.segments for s in (t, *t.children)]
+
+    assert times(loud) == times(quiet)
+    # the decoded WAV the caller asked for is the recording's own, not the levelled copy
+    kept, own = (np.concatenate(list(audio.read_frames(p))) for p in (loud.with_suffix(".decoded.wav"), loud))
+    assert np.array_equal(kept, own)
+
+
+def test_an_attenuated_copy_is_quieter_by_the_gain_and_never_louder(tmp_path: Path) -> None:
+    src, out = tmp_path / "tone.wav", tmp_path / "quieter.wav"
+    with wave.open(str(src), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(synth.SR)
+        w.writeframes((synth.tone(2.0, gain=0.5) * 32767).astype("<i2").tobytes())
+    audio.attenuated(src, out, -20 * np.log10(2))
+    x, y = (np.concatenate(list(audio.read_frames(p))) for p in (src, out))
+    assert len(y) == len(x) and np.abs(y - x / 2).max() <= 1 / 32768
+    with pytest.raises(ValueError, match="only be quieter"):
+        audio.attenuated(src, out, 1.0)
