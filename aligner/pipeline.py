@@ -65,7 +65,7 @@ def _scaled(progress: Progress, stage: str, share: float) -> Progress:
 
 @contextlib.contextmanager
 def _levelled(wav: Path, recorded: speech.SpeechProfile) -> Iterator[Path]:
-    """``wav``, or while its noise floor is well above QUIET_FLOOR_DB, a temporary copy attenuated towards it, but
+    """``wav``, or when its noise floor is well above QUIET_FLOOR_DB, a temporary copy attenuated towards it, but
     not so far that the 90th percentile of its frame levels falls below SPEECH_LEVEL_DB."""
     loud = float(np.percentile(recorded.db, 90)) if recorded.db.size else SPEECH_LEVEL_DB
     gain = max(QUIET_FLOOR_DB - recorded.floor, SPEECH_LEVEL_DB - loud)
