@@ -9,7 +9,17 @@ import pytest
 
 from aligner import pipeline, quality
 from aligner.models import Segment, Sentence, Turn
-from aligner.speech import FRAME, QUIET_MARGIN, SpeechProfile, noise_floor, nonspeech, quiet_around
+from aligner.speech import (
+    FRAME,
+    LOUD_DB,
+    QUIET_MARGIN,
+    SOFT_DB,
+    SpeechProfile,
+    _loud_above,
+    noise_floor,
+    nonspeech,
+    quiet_around,
+)
 
 QUIET, ROOM, LOUD = -70.0, -45.0, -20.0
 
@@ -352,3 +362,11 @@ def test_rise_steps_back_over_a_loud_onset_the_vad_missed_but_not_into_quiet() -
     assert found.rise(1.2) == pytest.approx(1.0)
     found = profile((1.0, QUIET), (0.6, ROOM), (1.0, LOUD))
     assert found.rise(1.6) == pytest.approx(1.3)  # at most LOOKBACK
+
+
+@pytest.mark.parametrize(("voiced_db", "above"), [(-20.0, LOUD_DB), (-52.0, 8.0), (-58.0, SOFT_DB)])
+def test_loud_is_nearer_the_floor_when_the_voice_barely_rises_over_it(voiced_db: float, above: float) -> None:
+    # noise at -60 dB in the pauses; the voiced frames 40, 8 or 2 dB over it
+    db = np.concatenate([np.full(300, -60.0), np.full(700, voiced_db)])
+    voice = (db > -60.0).astype(np.float32)
+    assert _loud_above(db, noise_floor(db), voice) == pytest.approx(above)
