@@ -295,7 +295,7 @@ RADIO = "dynaudnorm=f=200:g=11:m=20:p=0.9,acompressor=threshold=0.1:ratio=8:atta
 @pytest.mark.parametrize(("noise_db", "processing"), [(-25.0, None), (-30.0, RADIO)])
 def test_speech_barely_above_its_noise_is_still_heard_and_aligned(tmp_path: Path, noise_db: float,
                                                                    processing: str | None) -> None:
-    """Speech whose voiced frames sit only 3-6 dB over the noise floor: at a fixed 12 dB for loud, almost none of it
+    """Speech whose voiced frames sit about 3 dB over the noise floor: at a fixed 12 dB for loud, almost none of it
     was speech, the transcript check failed, every turn was flagged a text mismatch and two were 1.6-2.2 s off."""
     wav = tmp_path / "noisy.wav"
     truth = synth.build(TURNS, wav, lead_in=np.zeros(int(1.5 * synth.SR), dtype=np.float32), noise_db=noise_db)
