@@ -10,7 +10,7 @@ their timed turns (a channel and a voice: different microphones, phone lines and
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -87,24 +87,49 @@ def heads(times: Sequence[Sequence[tuple[float, float]] | None], turns: Sequence
 
     :param turns: the turns the times are of.
     """
-    speakers = [t.speaker for t in turns]
-    timed = [k for k, t in enumerate(times) if t and None not in t and t[-1][1] > t[0][0] and _in_own_voice(turns[k])]
-    if len(timed) < 2:
-        return {}
-    known = _Voices([speakers[k] for k in timed], [(times[k][0][0], times[k][-1][1]) for k in timed], found, mfcc)
     out: dict[int, list[float]] = {}
-    for n, (j, k) in enumerate(itertools.pairwise(timed), start=1):
-        if j != k - 1 or speakers[j] == speakers[k]:
-            continue
+    for n, j, k, known in _next_speakers(times, turns, found, mfcc):
         start, end = times[k][0][0], times[k][-1][1]
         taken = []
         for onset in found.onsets_after(start, end, HEAD_REACH):
             head = _Stats.of(mfcc[_speech_frames(found, start, onset, len(mfcc))])
-            if MIN_HEAD <= head.n <= known.stats[n].n - MIN_TURN and known.closer(n, head, (speakers[j],), by=0.0):
+            if MIN_HEAD <= head.n <= known.stats[n].n - MIN_TURN and known.closer(n, head, (turns[j].speaker,), by=0.0):
                 taken.append(onset)
         if taken:
             out[k] = taken
     return out
+
+
+def next_voice(times: Sequence[Sequence[tuple[float, float]] | None], turns: Sequence[Turn], found: SpeechProfile,
+               mfcc: np.ndarray) -> Callable[[int, float, float], bool]:
+    """A test of whether the speech of turn ``j`` (times as in :func:`heads`) from ``start`` to ``end`` is in the
+    voice of the speaker of turn ``j + 1``, a different one, better by MISMATCH than in its own speaker's (as in
+    :func:`heard`): a last sound after a pause that is the next speaker's first word ("Three.") standing alone."""
+    pairs = {j: (n - 1, known) for n, j, _, known in _next_speakers(times, turns, found, mfcc)}
+
+    def test(j: int, start: float, end: float) -> bool:
+        if j not in pairs:
+            return False
+        n, known = pairs[j]
+        sound = _Stats.of(mfcc[_speech_frames(found, start, end, len(mfcc))])
+        return (MIN_TEST <= sound.n <= known.stats[n].n - MIN_TURN
+                and known.closer(n, sound, (turns[j + 1].speaker,)) is not None)
+
+    return test
+
+
+def _next_speakers(times: Sequence[Sequence[tuple[float, float]] | None], turns: Sequence[Turn],
+                   found: SpeechProfile, mfcc: np.ndarray) -> Iterator[tuple[int, int, int, _Voices]]:
+    """Each pair of timed turns ``j`` and ``k = j + 1`` of different speakers, as ``(n, j, k, voices)``: ``n`` is
+    ``k``'s index among the timed turns in their own voice, whose voices ``voices`` holds."""
+    speakers = [t.speaker for t in turns]
+    timed = [k for k, t in enumerate(times) if t and None not in t and t[-1][1] > t[0][0] and _in_own_voice(turns[k])]
+    if len(timed) < 2:
+        return
+    known = _Voices([speakers[k] for k in timed], [(times[k][0][0], times[k][-1][1]) for k in timed], found, mfcc)
+    for n, (j, k) in enumerate(itertools.pairwise(timed), start=1):
+        if j == k - 1 and speakers[j] != speakers[k]:
+            yield n, j, k, known
 
 
 def _in_own_voice(turn: Segment | Turn) -> bool:

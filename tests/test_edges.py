@@ -99,6 +99,31 @@ def test_a_short_last_sound_the_text_fits_better_without_is_handed_over(
     assert turn[-1][1] == pytest.approx(turn_end) and after[0][0] == pytest.approx(next_start)
 
 
+@pytest.mark.parametrize(("without", "voiced", "turn_end", "next_start"), [
+    (-0.07, True, 5.0, 5.8),  # the next speaker's first word alone ("One."), which the text fits about as well
+    (-0.07, False, 6.8, 8.0),  # the same sound in the turn's own voice stays
+    (-0.15, True, 6.8, 8.0),  # the text fits clearly worse without it: the turn's own last words, whatever the voice
+])
+def test_a_short_last_sound_in_the_next_speakers_voice_is_handed_over_unless_the_text_clearly_needs_it(
+        monkeypatch, without: float, voiced: bool, turn_end: float, next_start: float) -> None:
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None, sure=False):  # noqa: ANN001, ANN202
+        gained = without if tail else -0.10
+        return [(end if tail else start, 0.5, 0.1, 1.0), (points[0], 0.5 - gained / 2, 0.1 + gained / 2, 1.0)]
+
+    heard = []
+
+    def in_next_voice(start: float, end: float) -> bool:
+        heard.append((start, end))
+        return voiced
+
+    monkeypatch.setattr(edges, "fits", fits)
+    turn, after = [(0.0, 6.8)], [(8.0, 12.0)]
+    alike = types.SimpleNamespace(fit=lambda tts, span: (0.5, 0.1))
+    edges._hand_over(alike, TWO_TURNS, (0.0, 6.0), (6.0, 10.0), turn, after, in_next_voice=in_next_voice)
+    assert turn[-1][1] == pytest.approx(turn_end) and after[0][0] == pytest.approx(next_start)
+    assert all(span == pytest.approx((5.8, 6.8)) for span in heard)  # the sound, from its onset, if asked
+
+
 def test_a_sound_before_a_start_put_where_its_words_were_found_goes_to_neither_turn(monkeypatch) -> None:
     # as the next speaker's first words above, but the next turn's words were found 2 s after the sound: the last
     # words of an ad before it (an ad-hoc case: its start went back onto them, 4.6 s early)
