@@ -15,6 +15,10 @@ FRAME = 0.010  # seconds per analysis frame
 MIN_PAUSE = 0.15  # shorter quiet runs are stops and gaps inside words, not pauses
 AFRESH_QUIET = 0.3  # silence this long after music...
 AFRESH_MUSIC = 2.0  # ...that was most of this long before it starts the VAD afresh (see SpeechProfile.fresh)
+# Silence there is frames at most AFRESH_DB over the noise floor. A station's gain riding lifts the pause after music
+# 1-5 dB over it: at SOFT_DB (3 dB) the VAD did not start afresh after the dev clean2 show's intro under the radio
+# master, doubted JFK's first words (0.4-0.6) and his turn started 5.25 s late, unflagged (confidence 0.998).
+AFRESH_DB = 6.0
 SOFT_DB = 3.0  # a frame this far above the noise floor may be the quiet edge of a word
 # A frame LOUD_DB above the noise floor is loud (speech, where the VAD agrees), or, where the VAD's voiced frames sit
 # less than that above it, as loud as their median: under 15 dB of noise, or a station's processing, which lifts
@@ -503,7 +507,7 @@ def _after_music(db: np.ndarray, floor: float, raw: np.ndarray) -> list[int]:
     and not voiced) has lasted AFRESH_QUIET: the VAD starts afresh there (vad.afresh)."""
     need, before = int(AFRESH_QUIET / FRAME), int(AFRESH_MUSIC / FRAME)
     music = (db > floor + MUSIC_DB) & (raw < VOICE_THRESHOLD)
-    return [int((s + need) * FRAME / vad.STEP) for s, e in mask_runs(db <= floor + SOFT_DB)
+    return [int((s + need) * FRAME / vad.STEP) for s, e in mask_runs(db <= floor + AFRESH_DB)
             if e - s >= need and s >= before and music[s - before:s].mean() >= 0.5]
 
 

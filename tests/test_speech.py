@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from aligner import pipeline, quality
+from aligner import pipeline, quality, vad
 from aligner.models import Segment, Sentence, Turn
 from aligner.speech import (
     FRAME,
@@ -15,6 +15,7 @@ from aligner.speech import (
     QUIET_MARGIN,
     SOFT_DB,
     SpeechProfile,
+    _after_music,
     _loud_above,
     noise_floor,
     nonspeech,
@@ -370,3 +371,16 @@ def test_loud_is_nearer_the_floor_when_the_voice_barely_rises_over_it(voiced_db:
     db = np.concatenate([np.full(300, -60.0), np.full(700, voiced_db)])
     voice = (db > -60.0).astype(np.float32)
     assert _loud_above(db, noise_floor(db), voice) == pytest.approx(above)
+
+
+@pytest.mark.parametrize(("pause_db", "afresh"), [(-70.0, True), (-66.0, True), (-20.0, False)])
+def test_the_vad_starts_afresh_after_music_and_a_pause_a_station_lifted_over_the_floor(
+        pause_db: float, afresh: bool) -> None:
+    # 3 s of music the VAD rejects, 0.8 s of pause (silent, lifted 4 dB by a station's gain riding, or none at
+    # all), then a voice: under the radio master the dev clean2 show's pause after its intro sat 1-5 dB over the
+    # floor, the VAD was not started afresh, and JFK's turn started 5.25 s late on its doubt of his first words
+    parts = [(2.0, -70.0), (3.0, -45.0), (0.8, pause_db), (3.0, -45.0)]
+    db = np.concatenate([np.full(int(round(sec / FRAME)), level) for sec, level in parts])
+    raw = np.concatenate([np.full(200, 0.0), np.full(300, 0.05), np.full(80, 0.0), np.full(300, 0.95)])
+    starts = _after_music(db, noise_floor(db), raw)
+    assert starts == ([int(5.3 / vad.STEP)] if afresh else [])
