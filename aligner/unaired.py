@@ -148,13 +148,16 @@ def _turns(job: _Job, result: list[Times | None], content: _Content) -> None:
     # whose speaker's only other turn was an invented one
     heard_as = voices.heard([s for s in segs if s], found, job.mfcc).mismatched if job.mfcc is not None else set()
     other_voice = {i for i, s in enumerate(segs) if s and s.id in heard_as}
+    leaning = voices.heard([s for s in segs if s], found, job.mfcc, by=0.0).mismatched if job.mfcc is not None \
+        else set()
     n = len(result)
 
-    def without(c: int) -> tuple[float, list[Times | None]] | None:
+    def without(c: int, both: bool = False) -> tuple[float, list[Times | None]] | None:
         """The neighbours' times with turn ``c`` taken out, and how much better their texts then fit by the
         gain over the audio played backwards; ``None`` when taking it out does not pass. It must help the
         neighbours and make their texts fit their audio better by that measure, which a voice and a room do not
-        change, or (when its own evidence is against it) not hurt them and make them fit better by both."""
+        change (by both measures too, if ``both``), or (when its own evidence is against it) not hurt them and
+        make them fit better by both."""
         near = [i for i in range(max(0, c - REACH), min(n, c + REACH + 1)) if i != c and result[i] is not None]
         if not near:
             return None
@@ -164,13 +167,16 @@ def _turns(job: _Job, result: list[Times | None], content: _Content) -> None:
         gain = sum(confidence(_turn(job, trial, i)) for i in near) - old
         fit = _fit(content, result, trial, _units(result, c, c))
         harmless = c in doubtful and gain >= -NO_HARM and min(fit) > 0
-        return (float(fit[1]), trial) if (gain >= MIN_GAIN and fit[1] > 0) or harmless else None
+        better = min(fit) > 0 if both else fit[1] > 0
+        return (float(fit[1]), trial) if (gain >= MIN_GAIN and better) or harmless else None
 
+    failed = set()
     for c in sorted(doubtful | late | other_voice):
         if result[c] is None:
             continue
         got = without(c)
         if got is None:
+            failed.add(c)
             continue
         fit, trial, gone = *got, c
         # A turn is a suspect when the next one starts inside speech; but when that next one was never aired, it
@@ -180,6 +186,14 @@ def _turns(job: _Job, result: list[Times | None], content: _Content) -> None:
             trial, gone = rival[1], c + 1
         result[:] = trial
         result[gone] = None
+    # A suspect (before a turn that starts inside speech, or in a neighbour's voice) whose removal did not pass may
+    # have been pushed there by the turn before it, never aired: that turn goes when it sounds more like a
+    # neighbour's speaker than its own (by any margin) and its removal passes by both measures of the texts' fit.
+    for c in sorted({k - 1 for k in failed & (late | other_voice) if k > 0}):
+        if c not in doubtful | late | other_voice and segs[c] and segs[c].id in leaning and result[c] is not None \
+                and result[c + 1] is not None and (got := without(c, both=True)):
+            result[:] = got[1]
+            result[c] = None
 
 
 def _fit(content: _Content, result: list[Times | None], trial: list[Times | None], gone: list[Unit]) -> np.ndarray:

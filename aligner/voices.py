@@ -49,9 +49,9 @@ class Heard(NamedTuple):
     start_taken: set[str]  # turns whose speaker's voice the turn before them is in: it took their start
 
 
-def heard(turns: Sequence[Segment], found: SpeechProfile, mfcc: np.ndarray) -> Heard:
+def heard(turns: Sequence[Segment], found: SpeechProfile, mfcc: np.ndarray, by: float = MISMATCH) -> Heard:
     """The timed ``turns`` (in order) whose speech fits the voice of the speaker of the timed turn before or after
-    them better, by MISMATCH, than their own speaker's voice (when the two voices differ: SEPARATE); and, when it
+    them better, by ``by``, than their own speaker's voice (when the two voices differ: SEPARATE); and, when it
     is the voice of the turn after (and not also of the one before), that turn.
 
     A label may be worn by several voices (the same surname in two stories of an hour, "UNIDENTIFIED MAN"), so
@@ -68,7 +68,7 @@ def heard(turns: Sequence[Segment], found: SpeechProfile, mfcc: np.ndarray) -> H
         if known.stats[k].n < MIN_TEST:
             continue
         before, after = (timed[j].speaker if 0 <= j < len(timed) else None for j in (k - 1, k + 1))
-        likest = known.closer(k, known.stats[k], (before, after))
+        likest = known.closer(k, known.stats[k], (before, after), by)
         if likest is not None:
             out.mismatched.add(t.id)
             if likest == after != before:
