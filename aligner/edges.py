@@ -10,11 +10,12 @@ without it and the sound runs straight into music (or comes straight out of it):
 
 aeneas also gives a next speaker's first short words ("He could wait no longer.") to the turn before, when a
 pause parts them from what follows. A turn's short last sound, even one the VAD is sure of, leaves it when its
-text fits better without it, and goes to the next turn unless that one's text fits better without it by both
-measures, or it runs into music. The other way round, a sentence the transcript leaves out goes to the next turn:
-when a turn's first sounds are in the previous speaker's voice (voices.heads) and its text fits better without
-them, they go back. And a turn that holds seconds more speech than its text needs (an ident or a promo the
-transcript leaves out, before it) starts where its text's first words are found in its audio.
+text fits better without it (or about as well, when the sound is in the next speaker's voice), and goes to the
+next turn unless that one's text fits better without it by both measures, or it runs into music. The other way
+round, a sentence the transcript leaves out goes to the next turn: when a turn's first sounds are in the previous
+speaker's voice (voices.heads) and its text fits better without them, they go back. And a turn that holds seconds
+more speech than its text needs (an ident or a promo the transcript leaves out, before it) starts where its text's
+first words are found in its audio.
 """
 
 from __future__ import annotations
