@@ -144,12 +144,15 @@ def _turns(job: _Job, result: list[Times | None], content: _Content) -> None:
     evidence = [quality.evidence(s, found, rates.get(s.speaker) or rates.get(None)) if s else None for s in segs]
     doubtful = {i for i, ev in enumerate(evidence) if ev and _doubtful(ev)}
     late = {i - 1 for i, ev in enumerate(evidence) if i > 0 and ev and ev.onset < SUSPECT_ONSET}
+
+    def heard_as(by: float) -> set[str]:
+        return voices.heard([s for s in segs if s], found, job.mfcc, by).mismatched if job.mfcc is not None else set()
+
     # a turn in a neighbour's voice goes only when its neighbours gain: the no-harm rule took out a real first turn
     # whose speaker's only other turn was an invented one
-    heard_as = voices.heard([s for s in segs if s], found, job.mfcc).mismatched if job.mfcc is not None else set()
-    other_voice = {i for i, s in enumerate(segs) if s and s.id in heard_as}
-    leaning = voices.heard([s for s in segs if s], found, job.mfcc, by=0.0).mismatched if job.mfcc is not None \
-        else set()
+    mismatched = heard_as(voices.MISMATCH)
+    other_voice = {i for i, s in enumerate(segs) if s and s.id in mismatched}
+    leaning = heard_as(0.0)  # turns that sound more like a neighbour's speaker than their own, by any margin
     n = len(result)
 
     def without(c: int, both: bool = False) -> tuple[float, list[Times | None]] | None:
