@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import engine, match, windows
+from . import engine, match, quality, windows
 from .speech import FRAME, SpeechProfile
 from .unaired import Times
 from .workers import Workers
@@ -209,6 +209,8 @@ def trim(
             if i + 1 not in handed:
                 _hand_over(comparer, found, tts[i], tts[i + 1], out[i], out[i + 1], i + 1 in located,
                            functools.partial(next_voice, i) if next_voice else None)
+                if texts[i + 1] and quality.SHORT_OPENING.match(texts[i + 1][0]):
+                    _take_loose(comparer, found, tts[i + 1], out[i], out[i + 1])
             if extra[i][2] >= PREV_EXTRA and _speech_seconds(found, out[i][-1][1], out[i + 1][0][0]) >= GAP_SPEECH:
                 _regain_before_gap(wav_path, found, texts, rendering, options, comparer, tts[i], i, out[i],
                                    out[i + 1][0][0])
@@ -484,6 +486,23 @@ def _hand_over(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float,
     elif len(after) == 1 and choose([(start, *comparer.fit(tts_next, (start, after[0][1])), 1.0),
                                      (onset, *comparer.fit(tts_next, (onset, sound_end)), 1.0)]) == onset:
         after[0] = (_start(found, onset, offset), sound_end)  # all of a short next turn is that sound
+
+
+def _take_loose(comparer: match.Comparer, found: SpeechProfile, tts_next: tuple[float, float], turn: list,
+                after: list) -> None:
+    """The turn ``after`` ``turn``, whose text opens with a word or two and a stop ("Two.": quality.SHORT_OPENING),
+    starts at a short sound alone between them (at most SHORT_LAST, PARTED from both) when its text fits no
+    worse with it, by both measures (as :func:`_hand_over` asks): a sonnet's number read alone, which the turn
+    before dropped from its end as a blip (SpeechProfile.snap) and the start snapped past."""
+    sound = found.last_sound(turn[-1][1], after[0][0])
+    if sound is None:
+        return
+    onset, offset = sound
+    if offset - onset > SHORT_LAST or onset - turn[-1][1] < PARTED or after[0][0] - offset < PARTED:
+        return
+    with_it, without = fits(comparer, found, tts_next, onset, after[-1][1], points=[after[0][0]])
+    if not min(_better(with_it, without)) > 0:
+        after[0] = (_start(found, onset, turn[-1][1]), after[0][1])
 
 
 def _start(found: SpeechProfile, onset: float, earliest: float) -> float:

@@ -378,6 +378,16 @@ class SpeechProfile:
         steps = [sign * (db[j:j + 3].mean() - db[j - 3:j].mean()) for j in near]
         return bool(steps) and max(steps) >= CUT_DB
 
+    def last_sound(self, start: float, end: float) -> tuple[float, float] | None:
+        """The last sound in ``[start, end)``: where it starts and ends (speech runs joined across pauses under
+        JOIN_GAP); ``None`` when there is no speech there."""
+        a, b = self.frame(start), self.frame(end)
+        inside = np.flatnonzero(self.speech[a:b])
+        if not inside.size:
+            return None
+        last = a + int(inside[-1]) + 1
+        return self._sound_to(a, last)[0] * FRAME, last * FRAME
+
     def pause_end(self, t: float) -> float:
         """Where the speech after ``t`` starts: ``t`` and the seconds without speech from it (``t`` in speech)."""
         i = k = self.frame(t)

@@ -124,6 +124,22 @@ def test_a_short_last_sound_in_the_next_speakers_voice_is_handed_over_unless_the
     assert all(span == pytest.approx((5.8, 6.8)) for span in heard)  # the sound, from its onset, if asked
 
 
+@pytest.mark.parametrize(("next_from_its_start", "next_start"), [
+    (-0.10, 5.8),  # a sonnet's number read alone ("Two."), dropped by the turn before as a blip: the turn's own
+    (0.10, 8.0),  # a sound its text fits better without by both measures (a hit of music): no one's
+])
+def test_a_short_sound_alone_before_a_turn_that_opens_with_a_word_or_two_starts_it_if_its_text_wants_it(
+        monkeypatch, next_from_its_start: float, next_start: float) -> None:
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None, sure=False):  # noqa: ANN001, ANN202
+        gained = next_from_its_start
+        return [(start, 0.5, 0.1, 1.0), (points[0], 0.5 - gained / 2, 0.1 + gained / 2, 1.0)]
+
+    monkeypatch.setattr(edges, "fits", fits)
+    turn, after = [(0.0, 5.0)], [(8.0, 12.0)]  # the 1 s sound at 5.8 s lies between them
+    edges._take_loose(None, TWO_TURNS, (6.0, 10.0), turn, after)
+    assert turn == [(0.0, 5.0)] and after[0][0] == pytest.approx(next_start)
+
+
 def test_a_sound_before_a_start_put_where_its_words_were_found_goes_to_neither_turn(monkeypatch) -> None:
     # as the next speaker's first words above, but the next turn's words were found 2 s after the sound: the last
     # words of an ad before it (an ad-hoc case: its start went back onto them, 4.6 s early)

@@ -384,3 +384,10 @@ def test_the_vad_starts_afresh_after_music_and_a_pause_a_station_lifted_over_the
     raw = np.concatenate([np.full(200, 0.0), np.full(300, 0.05), np.full(80, 0.0), np.full(300, 0.95)])
     starts = _after_music(db, noise_floor(db), raw)
     assert starts == ([int(5.3 / vad.STEP)] if afresh else [])
+
+
+def test_the_last_sound_in_a_span_runs_from_its_onset_to_its_offset() -> None:
+    found = profile((1.0, QUIET), (0.5, LOUD), (1.0, QUIET), (0.3, LOUD), (0.1, QUIET), (0.2, LOUD), (1.0, QUIET))
+    assert found.last_sound(0.0, 4.1) == (pytest.approx(2.5), pytest.approx(3.1))  # two bursts 0.1 s apart: one
+    assert found.last_sound(0.0, 2.0) == (pytest.approx(1.0), pytest.approx(1.5))
+    assert found.last_sound(3.2, 4.1) is None
