@@ -173,7 +173,8 @@ def trim(
     """``times`` (each turn's sentence times, ``texts`` their sentences, all synthesised as ``rendering``) with
     each turn's start moved past a leading sound its text does not fit, and its end back before such a trailing
     sound; a turn whose first (or last) sentence lay all on that sound is aligned again without it. Then a short
-    last sound a turn's text does not want is handed to the next turn, or to neither (see HAND_OVER); a turn spread
+    last sound a turn's text does not want is handed to the next turn, or to neither (see HAND_OVER), and one
+    alone between two turns may start the next (see _take_loose); a turn spread
     over speech not its own moves onto its words when no turn covers them (see GAP_SPEECH), and a turn whose start
     the turn before took moves back onto its words there (see TAKEN_BACK_FIT). Also the
     turns whose start stayed on a sound their text fits rather better without (see DOUBT_SUM), those whose end
