@@ -478,8 +478,7 @@ def _hand_over(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float,
         return
     if found.runs_into_music(onset, start):  # a sting's first notes: no one's words
         return
-    with_it, without = fits(comparer, found, tts_next, onset, after[-1][1], points=[start])
-    if not min(_better(with_it, without)) > 0:  # its text fits better without the sound by one measure at most
+    if _wanted(comparer, found, tts_next, onset, after):
         if located and (at := _words_at(comparer, tts_next, onset, after[-1][1], start - onset)) is not None \
                 and at - onset >= WORDS_SHIFT:  # its words start later: the sound is no one's (an ad's last words)
             return
@@ -501,9 +500,16 @@ def _take_loose(comparer: match.Comparer, found: SpeechProfile, tts_next: tuple[
     onset, offset = sound
     if offset - onset > SHORT_LAST or onset - turn[-1][1] < PARTED or after[0][0] - offset < PARTED:
         return
-    with_it, without = fits(comparer, found, tts_next, onset, after[-1][1], points=[after[0][0]])
-    if not min(_better(with_it, without)) > 0:
+    if _wanted(comparer, found, tts_next, onset, after):
         after[0] = (_start(found, onset, turn[-1][1]), after[0][1])
+
+
+def _wanted(comparer: match.Comparer, found: SpeechProfile, tts_next: tuple[float, float], onset: float,
+            after: list) -> bool:
+    """Whether the turn ``after`` a sound from ``onset`` wants it: its text fits better from its own start than
+    from the sound by one of match's measures at most."""
+    with_it, without = fits(comparer, found, tts_next, onset, after[-1][1], points=[after[0][0]])
+    return not min(_better(with_it, without)) > 0
 
 
 def _start(found: SpeechProfile, onset: float, earliest: float) -> float:

@@ -152,7 +152,6 @@ def _turns(job: _Job, result: list[Times | None], content: _Content) -> None:
     # whose speaker's only other turn was an invented one
     mismatched = heard_as(voices.MISMATCH)
     other_voice = {i for i, s in enumerate(segs) if s and s.id in mismatched}
-    leaning = heard_as(0.0)  # turns that sound more like a neighbour's speaker than their own, by any margin
     n = len(result)
 
     def without(c: int, both: bool = False) -> tuple[float, list[Times | None]] | None:
@@ -192,9 +191,11 @@ def _turns(job: _Job, result: list[Times | None], content: _Content) -> None:
     # A suspect (before a turn that starts inside speech, or in a neighbour's voice) whose removal did not pass may
     # have been pushed there by the turn before it, never aired: that turn goes when it sounds more like a
     # neighbour's speaker than its own (by any margin) and its removal passes by both measures of the texts' fit.
-    for c in sorted({k - 1 for k in failed & (late | other_voice) if k > 0}):
-        if c not in doubtful | late | other_voice and segs[c] and segs[c].id in leaning and result[c] is not None \
-                and result[c + 1] is not None and (got := without(c, both=True)):
+    behind = sorted({k - 1 for k in failed & (late | other_voice) if k > 0} - doubtful - late - other_voice)
+    leaning = heard_as(0.0) if behind else set()  # sounding more like a neighbour's speaker, by any margin
+    for c in behind:
+        if segs[c] and segs[c].id in leaning and result[c] is not None and result[c + 1] is not None \
+                and (got := without(c, both=True)):
             result[:] = got[1]
             result[c] = None
 

@@ -9,6 +9,7 @@ their timed turns (a channel and a voice: different microphones, phone lines and
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
@@ -105,12 +106,14 @@ def next_voice(times: Sequence[Sequence[tuple[float, float]] | None], turns: Seq
     """A test of whether the speech of turn ``j`` (times as in :func:`heads`) from ``start`` to ``end`` is in the
     voice of the speaker of turn ``j + 1``, a different one, better by MISMATCH than in its own speaker's (as in
     :func:`heard`): a last sound after a pause that is the next speaker's first word ("Three.") standing alone."""
-    pairs = {j: (n - 1, known) for n, j, _, known in _next_speakers(times, turns, found, mfcc)}
+    @functools.cache  # the voices are summed up when first asked: most recordings never ask
+    def pairs() -> dict[int, tuple[int, _Voices]]:
+        return {j: (n - 1, known) for n, j, _, known in _next_speakers(times, turns, found, mfcc)}
 
     def test(j: int, start: float, end: float) -> bool:
-        if j not in pairs:
+        if j not in pairs():
             return False
-        n, known = pairs[j]
+        n, known = pairs()[j]
         sound = _Stats.of(mfcc[_speech_frames(found, start, end, len(mfcc))])
         return (MIN_TEST <= sound.n <= known.stats[n].n - MIN_TURN
                 and known.closer(n, sound, (turns[j + 1].speaker,)) is not None)
