@@ -25,7 +25,7 @@ import numpy as np
 
 from . import engine, match, quality, voices, windows
 from .models import Segment, Turn
-from .speech import SpeechProfile
+from .speech import FRAME, SpeechProfile
 
 Times = list[tuple[float, float] | None]  # a turn's sentence times; None: that sentence was not aired
 Unit = tuple[int, int]  # (turn, sentence)
@@ -39,7 +39,9 @@ MIN_GAIN = 0.3  # confidence the neighbours must gain in all without a suspect t
 # than the cut one, and a real line that alone fitted better by one measure fitted worse by the other
 MIN_LINE_GAIN = 0.1
 NO_HARM = 0.08  # ...or at most lose in all, when the suspect's own evidence is against it:
-FAINT = 0.3  # its confidence is below this, or it is spoken impossibly fast
+FAINT = 0.3  # its confidence is below this, or it is spoken impossibly fast; and they must take over its speech
+# but for this many seconds: a real first turn (dev left-out under the podcast master) went, its speech left to no one
+UNCLAIMED = 1.0
 SUSPECT_ONSET = 0.2  # a next turn (or line) starting this far inside speech points at its predecessor
 # A line is held to the no-harm rule only when it is spoken impossibly fast and is long enough that this
 # cannot be noise: "Yes." squeezed into 0.1 s may be real, 80 characters in 0.4 s cannot be.
@@ -158,8 +160,8 @@ def _turns(job: _Job, result: list[Times | None], content: _Content) -> None:
         """The neighbours' times with turn ``c`` taken out, and how much better their texts then fit by the
         gain over the audio played backwards; ``None`` when taking it out does not pass. It must help the
         neighbours and make their texts fit their audio better by that measure, which a voice and a room do not
-        change (by both measures too, if ``both``), or (when its own evidence is against it) not hurt them and
-        make them fit better by both."""
+        change (by both measures too, if ``both``), or (when its own evidence is against it) not hurt them, make
+        them fit better by both and take over its speech (UNCLAIMED)."""
         near = [i for i in range(max(0, c - REACH), min(n, c + REACH + 1)) if i != c and result[i] is not None]
         if not near:
             return None
@@ -168,7 +170,8 @@ def _turns(job: _Job, result: list[Times | None], content: _Content) -> None:
         trial = _realign(job, result, keep)
         gain = sum(confidence(_turn(job, trial, i)) for i in near) - old
         fit = _fit(content, result, trial, _units(result, c, c))
-        harmless = c in doubtful and gain >= -NO_HARM and min(fit) > 0
+        harmless = (c in doubtful and gain >= -NO_HARM and min(fit) > 0
+                    and _left_unclaimed(found, result, trial, c) <= UNCLAIMED)
         better = min(fit) > 0 if both else fit[1] > 0
         return (float(fit[1]), trial) if (gain >= MIN_GAIN and better) or harmless else None
 
@@ -198,6 +201,18 @@ def _turns(job: _Job, result: list[Times | None], content: _Content) -> None:
                 and (got := without(c, both=True)):
             result[:] = got[1]
             result[c] = None
+
+
+def _left_unclaimed(found: SpeechProfile, result: Sequence[Times | None], trial: Sequence[Times | None], c: int
+                    ) -> float:
+    """Seconds of the speech turn ``c`` lay on (as aligned in ``result``) that no other turn's lines cover in
+    ``trial``."""
+    timed = [t for t in result[c] if t]
+    a = found.frame(timed[0][0])
+    left = found.speech[a:found.frame(timed[-1][1])].copy()
+    for t in (t for k, lines in enumerate(trial) if k != c and lines for t in lines if t):
+        left[max(0, found.frame(t[0]) - a):max(0, found.frame(t[1]) - a)] = False
+    return float(left.sum()) * FRAME
 
 
 def _fit(content: _Content, result: list[Times | None], trial: list[Times | None], gone: list[Unit]) -> np.ndarray:
