@@ -166,6 +166,11 @@ def _network() -> _Network:
     return _Network.load(_model_path())
 
 
+def preload() -> None:
+    """Read the model now, for a pass to come: reading it imports onnx, which takes about 0.5 s."""
+    _network()
+
+
 def speech_probability(wav_path: str | os.PathLike[str]) -> np.ndarray:
     """Probability of speech for every 32 ms window of the recording.
 
