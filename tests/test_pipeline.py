@@ -12,7 +12,7 @@ import pytest
 import synth
 from test_speech import LOUD, profile
 
-from aligner import audio, edges, match, pipeline, speech, unaired, vad
+from aligner import audio, edges, match, pipeline, speech, unaired
 from aligner.errors import AlignmentError, AudioError
 from aligner.models import Cue, Segment, Sentence, Speaker, SyncMap, Transcript, Turn
 from aligner.pipeline import _with_nonspeech, align
@@ -105,23 +105,6 @@ def test_audio_far_too_short_for_the_text_is_an_alignment_error(tmp_path: Path) 
     synth.build([("ann", "en-us", "Hi.")], short, pause=0.0)
     with pytest.raises(AlignmentError, match="more than could be spoken"):
         align(short, transcript_of(TURNS * 3))
-
-
-def test_a_broken_vad_model_read_while_decoding_is_still_an_error_that_says_to_reinstall(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # the model is read beside the decode (vad.preload), where a failure would be lost; it is raised where the
-    # speech profile is taken
-    wav = tmp_path / "short.wav"
-    synth.build(TURNS[:1], wav)
-    broken = tmp_path / "silero_vad.onnx"
-    broken.write_bytes(b"not a model")
-    vad._network.cache_clear()
-    monkeypatch.setattr(vad, "_model_path", lambda: str(broken))
-    try:
-        with pytest.raises(AlignmentError, match="reinstall Seekline"):
-            align(wav, transcript_of(TURNS[:1]))
-    finally:
-        vad._network.cache_clear()
 
 
 @pytest.fixture(scope="module")
