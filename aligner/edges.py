@@ -13,9 +13,9 @@ pause parts them from what follows. A turn's short last sound, even one the VAD 
 text fits better without it (or about as well, when the sound is in the next speaker's voice), and goes to the
 next turn unless that one's text fits better without it by both measures, or it runs into music. The other way
 round, a sentence the transcript leaves out goes to the next turn: when a turn's first sounds are in the previous
-speaker's voice (voices.heads) and its text fits better without them, they go back. And a turn that holds seconds
-more speech than its text needs (an ident or a promo the transcript leaves out, before it) starts where its text's
-first words are found in its audio.
+speaker's voice (voices.SpeakerChanges.heads) and its text fits better without them, they go back. And a turn that
+holds seconds more speech than its text needs (an ident or a promo the transcript leaves out, before it) starts
+where its text's first words are found in its audio.
 """
 
 from __future__ import annotations
@@ -96,21 +96,21 @@ IDENT = 2.5
 SHORT_LAST = 2.0
 PARTED = 0.5
 HAND_OVER = 0.05
-# Such a sound in the next speaker's voice (voices.next_voice) leaves the turn unless its text fits more than
-# VOICED_LAX worse without it: one short word (a sonnet's number, "One.", read alone) fits the end of many texts
-# about as well as not. On the short dev and held-out suites under no master and the three (bench/accuracy.py
-# --master; ad-hoc logger), 28 last sounds were in the next speaker's voice: 20 fitted HAND_OVER better without, 3
-# could not be spoken without, and 5 fitted 0.074 worse to 0.047 better. Those 5 now move: three sonnet numbers
-# under the radio master, whose turns had started 2.7-3.0 s late (now within 0.3 s), a dev turn end 1.3 s late
-# (0.19 s), and one end that later steps put back; no other figure of those suites moved.
+# Such a sound in the next speaker's voice (voices.SpeakerChanges.next_voice) leaves the turn unless its text fits more
+# than VOICED_LAX worse without it: one short word (a sonnet's number, "One.", read alone) fits the end of many texts
+# about as well as not. On the short dev and held-out suites under no master and the three (bench/accuracy.py --master;
+# ad-hoc logger), 28 last sounds were in the next speaker's voice: 20 fitted HAND_OVER better without, 3 could not be
+# spoken without, and 5 fitted 0.074 worse to 0.047 better. Those 5 now move: three sonnet numbers under the radio
+# master, whose turns had started 2.7-3.0 s late (now within 0.3 s), a dev turn end 1.3 s late (0.19 s), and one end
+# that later steps put back; no other figure of those suites moved.
 VOICED_LAX = 0.1
-# A turn's first sounds in the previous speaker's voice (voices.heads: a sentence the transcript leaves out, which
-# the aligner gives to the next turn) leave the turn when its text fits better without them by HAND_OVER, and end
-# the previous turn when it ended at most SAME_SPEAKER before them: a pause between sentences, not a break.
-# Leaving out the last sentence of one of 5 turns of an espeak show (test_voices.py), 4 next turns started 2.4-3.5 s
-# early; none does since. On the dev and held-out --long suites, 25 turns' first sounds fitted the previous voice
-# better than their own: 22 right turns, whose texts fitted at most 0.029 better without them (none moved), and 3
-# of left-out and h-left-out that had started 1.6-3.4 s early, which gained 0.056-0.258 (all now within 13 ms).
+# A turn's first sounds in the previous speaker's voice (voices.SpeakerChanges.heads: a sentence the transcript leaves
+# out, which the aligner gives to the next turn) leave the turn when its text fits better without them by HAND_OVER, and
+# end the previous turn when it ended at most SAME_SPEAKER before them: a pause between sentences, not a break. Leaving
+# out the last sentence of one of 5 turns of an espeak show (test_voices.py), 4 next turns started 2.4-3.5 s early; none
+# does since. On the dev and held-out --long suites, 25 turns' first sounds fitted the previous voice better than their
+# own: 22 right turns, whose texts fitted at most 0.029 better without them (none moved), and 3 of left-out and
+# h-left-out that had started 1.6-3.4 s early, which gained 0.056-0.258 (all now within 13 ms).
 SAME_SPEAKER = 1.0
 # They leave it also when its text fits no more than HEAD_LAX worse without them, if the previous turn holds
 # PREV_EXTRA s or more of speech than its text needs (see _extra_speech): that turn lies on speech that is not its own
@@ -184,8 +184,8 @@ def trim(
     A turn holding much more speech than its text needs starts where its words are found (see WORDS_EXTRA).
 
     :param heads: turns whose first sounds are in the previous speaker's voice, with the onsets after them
-        (voices.heads): the start moves past them when the text fits better so (HAND_OVER), and they go to the
-        previous turn when it ended just before them (SAME_SPEAKER).
+        (voices.SpeakerChanges.heads): the start moves past them when the text fits better so (HAND_OVER), and they
+        go to the previous turn when it ended just before them (SAME_SPEAKER).
     :param recording: the recording's MFCCs (engine.mfcc), if taken: a turn's words are looked for in them.
     :param workers: when they run beside the caller, one of them trims the first half of the turns (see _halfway)
         meanwhile: the hour's trimming took 0.43-0.46 s instead of 0.65-0.70 s (ad-hoc stage timer)."""

@@ -292,9 +292,9 @@ def _judge(
     overrun: set[int] = set()
     taken: set[int] = set()
     if not mismatch:
-        checked, misfit, overrun, taken = edges.trim(wav, found, texts, checked, rendering, options,
-                                                     voices.heads(checked, spoken, found, frames), frames, pool,
-                                                     voices.next_voice(checked, spoken, found, frames))
+        changes = voices.SpeakerChanges(checked, spoken, found, frames)
+        checked, misfit, overrun, taken = edges.trim(wav, found, texts, checked, rendering, options, changes.heads(),
+                                                     frames, pool, changes.next_voice)
     segments = _build(transcript, checked)
     if recheck:  # a fit just short of MIN_MATCH: measured again on the turns checked
         fit = match.transcript_fit(wav, segments, index, by_turn, found)

@@ -9,9 +9,8 @@ their timed turns (a channel and a voice: different microphones, phone lines and
 
 from __future__ import annotations
 
-import functools
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -77,62 +76,56 @@ def heard(turns: Sequence[Segment], found: SpeechProfile, mfcc: np.ndarray, by: 
     return out
 
 
-def heads(times: Sequence[Sequence[tuple[float, float]] | None], turns: Sequence[Turn], found: SpeechProfile,
-          mfcc: np.ndarray) -> dict[int, list[float]]:
-    """The turns (each turn's sentence times, ``None`` for one not aired) whose first sounds are in the voice of
-    the speaker of the turn just before: for each, the onsets after a pause (within HEAD_REACH s of its start, and
-    MIN_TURN of its speech before its end) that the speech before them, from the turn's start, fits that voice
-    better than its own (as in :func:`heard`, but by any margin: edges.trim moves a start only when the text
-    agrees). That speech may be the previous speaker's last words: a sentence the transcript leaves out (the
-    aligner gives it to the next turn) or the end of their turn.
+class SpeakerChanges:
+    """The places where a timed turn ``j`` is followed by turn ``j + 1`` of another speaker (``times``: each turn's
+    sentence times, ``None`` for one not aired; ``turns``: the turns they are of), with the voices of the timed turns
+    in their own voice, summed up once for both questions asked there: :meth:`heads` and :meth:`next_voice`."""
 
-    :param turns: the turns the times are of.
-    """
-    out: dict[int, list[float]] = {}
-    for n, j, k, known in _next_speakers(times, turns, found, mfcc):
-        start, end = times[k][0][0], times[k][-1][1]
-        taken = []
-        for onset in found.onsets_after(start, end, HEAD_REACH):
-            head = _Stats.of(mfcc[_speech_frames(found, start, onset, len(mfcc))])
-            if MIN_HEAD <= head.n <= known.stats[n].n - MIN_TURN and known.closer(n, head, (turns[j].speaker,), by=0.0):
-                taken.append(onset)
-        if taken:
-            out[k] = taken
-    return out
+    def __init__(self, times: Sequence[Sequence[tuple[float, float]] | None], turns: Sequence[Turn],
+                 found: SpeechProfile, mfcc: np.ndarray) -> None:
+        self.times, self.turns, self.found, self.mfcc = times, turns, found, mfcc
+        speakers = [t.speaker for t in turns]
+        timed = [k for k, t in enumerate(times) if t and None not in t and t[-1][1] > t[0][0]
+                 and _in_own_voice(turns[k])]
+        self.known = _Voices([speakers[k] for k in timed], [(times[k][0][0], times[k][-1][1]) for k in timed],
+                             found, mfcc) if len(timed) >= 2 else None
+        # turn j -> its index among the timed turns (turn j + 1's is the next)
+        self.at = {j: m for m, (j, k) in enumerate(itertools.pairwise(timed))
+                   if j == k - 1 and speakers[j] != speakers[k]}
 
+    def heads(self) -> dict[int, list[float]]:
+        """The turns whose first sounds are in the voice of the speaker of the turn just before: for each, the onsets
+        after a pause (within HEAD_REACH s of its start, and MIN_TURN of its speech before its end) that the speech
+        before them, from the turn's start, fits that voice better than its own (as in :func:`heard`, but by any
+        margin: edges.trim moves a start only when the text agrees). That speech may be the previous speaker's last
+        words: a sentence the transcript leaves out (the aligner gives it to the next turn) or the end of their
+        turn."""
+        out: dict[int, list[float]] = {}
+        for j, m in self.at.items():
+            k, n = j + 1, m + 1
+            start, end = self.times[k][0][0], self.times[k][-1][1]
+            taken = []
+            for onset in self.found.onsets_after(start, end, HEAD_REACH):
+                head = self._stats(start, onset)
+                if (MIN_HEAD <= head.n <= self.known.stats[n].n - MIN_TURN
+                        and self.known.closer(n, head, (self.turns[j].speaker,), by=0.0)):
+                    taken.append(onset)
+            if taken:
+                out[k] = taken
+        return out
 
-def next_voice(times: Sequence[Sequence[tuple[float, float]] | None], turns: Sequence[Turn], found: SpeechProfile,
-               mfcc: np.ndarray) -> Callable[[int, float, float], bool]:
-    """A test of whether the speech of turn ``j`` (times as in :func:`heads`) from ``start`` to ``end`` is in the
-    voice of the speaker of turn ``j + 1``, a different one, better by MISMATCH than in its own speaker's (as in
-    :func:`heard`): a last sound after a pause that is the next speaker's first word ("Three.") standing alone."""
-    @functools.cache  # the voices are summed up when first asked: most recordings never ask
-    def pairs() -> dict[int, tuple[int, _Voices]]:
-        return {j: (n - 1, known) for n, j, _, known in _next_speakers(times, turns, found, mfcc)}
-
-    def test(j: int, start: float, end: float) -> bool:
-        if j not in pairs():
+    def next_voice(self, j: int, start: float, end: float) -> bool:
+        """Whether the speech of turn ``j`` from ``start`` to ``end`` is in the voice of the speaker of turn ``j + 1``,
+        a different one, better by MISMATCH than in its own speaker's (as in :func:`heard`): a last sound after a
+        pause that is the next speaker's first word ("Three.") standing alone."""
+        if j not in self.at:
             return False
-        n, known = pairs()[j]
-        sound = _Stats.of(mfcc[_speech_frames(found, start, end, len(mfcc))])
-        return (MIN_TEST <= sound.n <= known.stats[n].n - MIN_TURN
-                and known.closer(n, sound, (turns[j + 1].speaker,)) is not None)
+        m, sound = self.at[j], self._stats(start, end)
+        return (MIN_TEST <= sound.n <= self.known.stats[m].n - MIN_TURN
+                and self.known.closer(m, sound, (self.turns[j + 1].speaker,)) is not None)
 
-    return test
-
-
-def _next_speakers(times: Sequence[Sequence[tuple[float, float]] | None], turns: Sequence[Turn],
-                   found: SpeechProfile, mfcc: np.ndarray) -> Iterator[tuple[int, int, int, _Voices]]:
-    """Each pair of timed turns ``j`` and ``k = j + 1`` of different speakers, as ``(n, j, k, voices)``: ``n`` is
-    ``k``'s index among the timed turns in their own voice, whose voices ``voices`` holds."""
-    speakers = [t.speaker for t in turns]
-    timed = [k for k, t in enumerate(times) if t and None not in t and t[-1][1] > t[0][0] and _in_own_voice(turns[k])]
-    if len(timed) < 2:
-        return
-    known = _Voices([speakers[k] for k in timed], [(times[k][0][0], times[k][-1][1]) for k in timed], found, mfcc)
-    for n, (j, k) in enumerate(itertools.pairwise(timed), start=1):
-        if j == k - 1 and speakers[j] != speakers[k]:
-            yield n, j, k, known
+    def _stats(self, start: float, end: float) -> _Stats:
+        return _Stats.of(self.mfcc[_speech_frames(self.found, start, end, len(self.mfcc))])
 
 
 def _in_own_voice(turn: Segment | Turn) -> bool:

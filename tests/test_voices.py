@@ -90,13 +90,13 @@ def test_a_turn_that_starts_with_the_previous_speakers_last_words_has_them_as_it
     found, mfcc = speech.profile(wav), engine.mfcc(wav)
     turns = transcript_of(TURNS).turns
     times = [[(t.start, t.end)] for t in truth]
-    assert voices.heads(times, turns, found, mfcc) == {}
+    assert voices.SpeakerChanges(times, turns, found, mfcc).heads() == {}
     ann, bob = truth[0], truth[1]
     times[0], times[1] = [(ann.start, ann.end - 2.0)], [(ann.end - 2.0, bob.end)]  # bob's turn took ann's last 2 s
-    taken = voices.heads(times, turns, found, mfcc)
+    taken = voices.SpeakerChanges(times, turns, found, mfcc).heads()
     assert list(taken) == [1] and taken[1][0] == pytest.approx(bob.start, abs=0.1)
     interpreted = [turns[0], replace(turns[1], flags=("through_interpreter",)), *turns[2:]]
-    assert voices.heads(times, interpreted, found, mfcc) == {}  # an interpreter's voice: not judged
+    assert voices.SpeakerChanges(times, interpreted, found, mfcc).heads() == {}  # an interpreter's voice: not judged
 
 
 @pytest.mark.parametrize("left_out", [0, 1, 3, 4])
@@ -133,7 +133,7 @@ def test_a_head_of_under_a_second_of_the_previous_speakers_words_is_found(show) 
     times = [[(t.start, t.end)] for t in truth]
     ann, bob = truth[0], truth[1]
     times[0], times[1] = [(ann.start, ann.end - 0.8)], [(ann.end - 0.8, bob.end)]
-    taken = voices.heads(times, transcript_of(TURNS).turns, speech.profile(wav), engine.mfcc(wav))
+    taken = voices.SpeakerChanges(times, transcript_of(TURNS).turns, speech.profile(wav), engine.mfcc(wav)).heads()
     assert list(taken) == [1] and taken[1][0] == pytest.approx(bob.start, abs=0.1)
 
 
@@ -144,7 +144,8 @@ def test_the_next_speakers_first_words_at_the_end_of_a_turn_are_heard_in_their_v
     ann, bob = truth[0], truth[1]
     times = [[(t.start, t.end)] for t in truth]
     times[0], times[1] = [(ann.start, bob.start + 0.5)], [(bob.start + 0.5, bob.end)]  # ann's turn took bob's 0.5 s
-    in_next_voice = voices.next_voice(times, transcript_of(TURNS).turns, speech.profile(wav), engine.mfcc(wav))
+    in_next_voice = voices.SpeakerChanges(times, transcript_of(TURNS).turns, speech.profile(wav),
+                                           engine.mfcc(wav)).next_voice
     assert in_next_voice(0, bob.start, bob.start + 0.5)
     assert not in_next_voice(0, ann.end - 0.5, ann.end)  # ann's own last words
     assert not in_next_voice(len(truth) - 1, truth[-1].end - 0.5, truth[-1].end)  # no turn after the last
@@ -171,7 +172,7 @@ def _spread(tmp_path: Path, spread: bool, cat_on_bob: bool = True) -> tuple[list
     spans[2] = (bob.start if cat_on_bob else cat.start, cat.end)
     times = [synth.by_length(a, b, sentences) for (a, b), sentences in zip(spans, texts, strict=True)]
     found, mfcc = speech.profile(wav), engine.mfcc(wav)
-    taken = voices.heads(times, transcript.turns, found, mfcc)
+    taken = voices.SpeakerChanges(times, transcript.turns, found, mfcc).heads()
     assert list(taken) == ([2] if cat_on_bob else [])
     out, *_ = edges.trim(wav, found, texts, times, pipeline.render(transcript, tmp_path / "tts.wav"),
                          engine.EngineOptions(), taken, mfcc)
