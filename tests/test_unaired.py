@@ -127,6 +127,33 @@ def test_of_a_turn_and_the_next_one_that_starts_inside_speech_the_one_whose_remo
     assert [k for k, times in enumerate(result) if times is None] == [gone]
 
 
+@pytest.mark.parametrize(("backwards_without_next", "gone"), [(-0.35, [2]), (-0.20, [])])
+def test_when_the_turn_before_one_that_starts_inside_speech_must_stay_that_one_is_tried(
+        monkeypatch, backwards_without_next: float, gone: list[int]) -> None:
+    # t3 starts inside speech, so t2 is a suspect, but taking t2 out makes the texts fit worse: t2 is real. t3, on
+    # no evidence of its own a suspect, was never aired and lies on the start of t2's audio (held-out absent under
+    # the radio master); taken out, t2 has its audio back, and it goes if the texts then fit better
+    job = one_speaker(["One line here.", "The middle one.", "Another one.", "The last one."])
+    result = [[(0.0, 5.0)], [(5.0, 6.0)], [(6.0, 10.0)], [(10.0, 14.0)]]
+    trials = {"without t2": ([[(0.0, 5.0)], [(5.0, 6.0)], [(5.0, 10.0)], [(10.0, 14.0)]], (0.6, -0.20)),
+              "without t3": ([[(0.0, 5.0)], [(5.0, 10.0)], [(6.0, 10.0)], [(10.0, 14.0)]],
+                             (0.4, backwards_without_next))}
+    mid_speech = quality.Evidence(rate=0.0, voiced=1.0, onset=0.0)
+    squeezed = quality.Evidence(rate=0.6, voiced=1.0, onset=1.0)
+
+    def evidence(seg, found, rate):
+        if seg.id == "t3" and seg.start == 6.0:
+            return mid_speech
+        return squeezed if seg.id == "t2" and seg.end == 6.0 else SURE
+
+    monkeypatch.setattr(quality, "median_rates", lambda segs, found: {None: 15.0})
+    monkeypatch.setattr(quality, "evidence", evidence)
+    monkeypatch.setattr(unaired, "_realign", lambda job, times, keep: trials[
+        "without t2" if all(u[0] != 1 for u in keep) else "without t3"][0])
+    unaired._turns(job, result, TrialFit(result, (0.5, -0.25), trials))
+    assert [k for k, times in enumerate(result) if times is None] == gone
+
+
 @pytest.mark.parametrize(("distance_without_t2", "leaning", "gone"),
                          [(0.40, True, [1]), (0.55, True, []), (0.40, False, [])])
 def test_a_turn_never_aired_that_pushed_a_suspect_along_goes_if_it_sounds_like_a_neighbour_and_they_fit_better(
