@@ -205,6 +205,24 @@ def test_a_start_the_text_fits_rather_better_past_moves_when_its_first_sound_run
     assert out[0][0][0] == pytest.approx(start) and doubts == doubted
 
 
+@pytest.mark.parametrize(("at_start", "doubted"), [((0.735, 0.008), {0}), ((0.62, 0.05), set()),
+                                                   ((math.inf, 0.0), set())])
+def test_a_turn_whose_words_are_found_later_but_not_clearly_is_doubted(
+        monkeypatch, at_start: tuple[float, float], doubted: set[int]) -> None:
+    # a promo, then the turn's words from 10 s: found there (_words_at), its text fits 0.206 better from them but not
+    # clearly forwards (WORDS_CLEAR), as h-promos turn 16 under the podcast master, 8.7 s early on the promo. Its
+    # start stays, doubted; not when it fits little better from its words, nor when it cannot be said from its start
+    found = profile((1.0, QUIET), (8.5, LOUD), (0.5, QUIET), (6.0, LOUD), (1.0, QUIET))
+
+    def fits(comparer, found, tts, start, end, *, tail=False, points=None, sure=False):  # noqa: ANN001, ANN202
+        return [] if points is None else [(start, *at_start, 1.0), *((t, 0.583, 0.062, 0.963) for t in points)]
+
+    monkeypatch.setattr(edges, "_extra_speech", lambda *a: [(8.0, 0.0, 8.0)])
+    monkeypatch.setattr(edges, "_words_at", lambda *a: 10.0)
+    out, doubts, _, _ = trim_one(monkeypatch, found, fits, (1.0, 16.0))
+    assert out[0][0][0] == 1.0 and doubts == doubted
+
+
 @pytest.mark.parametrize(("first_word", "doubted"), [(0.84, {0}), (1.0, set())])
 def test_only_a_first_sound_the_vad_doubts_raises_a_doubt(monkeypatch, first_word: float, doubted: set[int]) -> None:
     # a sound, a pause, then the words; the text fits rather better from the words (DOUBT_SUM, not MIN_SUM): a
