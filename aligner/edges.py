@@ -431,7 +431,7 @@ def _words_fitted(comparer: match.Comparer, found: SpeechProfile, tts: tuple[flo
 def _clear(fitted: list[tuple[float, float, float, float]]) -> float | None:
     """Of :func:`_words_fitted`, the onset the text fits best from, when it fits better so by HAND_OVER and clearly
     forwards (WORDS_CLEAR); ``None``: none, and the turn's start stays."""
-    point = _fits_better(fitted) if fitted else None
+    point = _fits_better(fitted)
     return point[0] if point is not None and point[2] >= WORDS_CLEAR else None
 
 
