@@ -227,10 +227,10 @@ def trim(
             if extra[i][2] >= PREV_EXTRA and _speech_seconds(found, out[i][-1][1], out[i + 1][0][0]) >= GAP_SPEECH:
                 _regain_before_gap(wav_path, found, texts, rendering, options, comparer, tts[i], i, out[i],
                                    out[i + 1][0][0])
-        # the turns after one that runs over speech, or whose last sentence holds IDENT more speech than its text
-        # needs: how well each one's text fits where it is
-        spread = overrun | {i for i, e in enumerate(extra) if e[1] >= IDENT}
-        here = {i + 1: comparer.match(tts[i + 1], (out[i + 1][0][0], out[i + 1][-1][1])) for i in sorted(spread)
+        # the turns after one whose last sentence holds IDENT more speech than its text needs (as does every one whose
+        # end runs over speech): how well each one's text fits where it is
+        spread = {i for i, e in enumerate(extra) if e[1] >= IDENT}
+        here = {i + 1: comparer.match(tts[i + 1], (out[i + 1][0][0], out[i + 1][-1][1])) for i in spread
                 if i + 1 < len(out) and _timed(out[i + 1])}
         taken = {k for k, fit in here.items() if fit < TAKEN_FIT}
         # the turn before keeps its flag: its start may be as wrong as its end was (ad hoc: two, 2.9 and 5.8 s off);
