@@ -119,8 +119,8 @@ VOICED_LAX = 0.1
 # own: 22 right turns, whose texts fitted at most 0.029 better without them (none moved), and 3 of left-out and
 # h-left-out that had started 1.6-3.4 s early, which gained 0.056-0.258 (all now within 13 ms).
 SAME_SPEAKER = 1.0
-# They leave it also when its text fits no more than HEAD_LAX worse without them, if the previous turn holds
-# PREV_EXTRA s or more of speech than its text needs (see _extra_speech): that turn lies on speech that is not its own
+# They leave it also when its text fits no more than HEAD_LAX worse without them, if the previous turn's last sentence
+# holds PREV_EXTRA s or more of speech than its text needs (see _extra_speech): that turn ends on speech not its own
 # (a 1.1 s turn put on a 7 s sentence the transcript leaves out), and the sounds in its voice are likelier its words.
 # Measured with an ad-hoc script (/tmp/dev/hbdbg.py) over both --long suites' short shows and 110 ad-hoc ones: of 37
 # turns whose first sounds were in the previous voice but not handed back, 5 followed a turn with 2.5 s or more to
@@ -129,11 +129,16 @@ SAME_SPEAKER = 1.0
 # The turn given its words back then starts where they are found in it (_words_regained): the two left-out turns
 # that were 7.8 and 8.4 s early (flagged), a 2-sentence turn 12.5 s early (unflagged) and one 19 s early (flagged)
 # in ad-hoc ads shows start within 0.1 s; nothing else moved on the --long suites, cut_lines or 134 ad-hoc shows.
-# Such a turn with GAP_SPEECH s or more of speech that no turn covers after it (its words: the next turn's start
-# moved past them) moves onto them too when they are found there (_regain_before_gap), and ends where its text fits
-# best. Four turns 3.2-20.8 s early in 134 ad-hoc shows (two unflagged: 20.8 s early on a 20 s ad, 4.2 s on a sponsor
-# line) start within 0.26 s since; the other shows' and both --long suites' sync maps are byte-identical, and
-# bench/cut_lines.py prints the same.
+# Until session 30 the whole turn's extra speech counted, but extra speech elsewhere says nothing about its end: after
+# a slow reader's 104 s sonnet (22 s over the median pace in all, 2.1 s in its last sentence), JFK's first phrase,
+# heard in the reader's voice under the radio master, was handed back and his turn started 5.0 s late, unflagged (dev
+# long-ads turn 154; 0.1 s since). Nothing else moved on the short suites under no master and the three, or on the
+# 45-minute shows.
+# A turn holding PREV_EXTRA s more speech than its text needs in all, with GAP_SPEECH s or more of speech that no turn
+# covers after it (its words: the next turn's start moved past them), moves onto them too when they are found there
+# (_regain_before_gap), and ends where its text fits best. Four turns 3.2-20.8 s early in 134 ad-hoc shows (two
+# unflagged: 20.8 s early on a 20 s ad, 4.2 s on a sponsor line) start within 0.26 s since; the other shows' and both
+# --long suites' sync maps are byte-identical, and bench/cut_lines.py prints the same.
 PREV_EXTRA = 2.5
 HEAD_LAX = 0.05
 GAP_SPEECH = 1.0
@@ -284,7 +289,7 @@ def trim_turns(
                               sure=extra[i][0] >= IDENT and not tail)
                 edge = choose(fitted)
                 if edge is None and not tail and heads.get(i):
-                    spread = i > 0 and extra[i - 1][2] >= PREV_EXTRA
+                    spread = i > 0 and extra[i - 1][1] >= PREV_EXTRA
                     edge = _handed_back(comparer, found, tts[i], turn, out[i - 1] if i else None, heads[i], spread)
                     if edge is not None:
                         handed.add(i)
@@ -320,9 +325,9 @@ def trim_turns(
 def _handed_back(comparer: match.Comparer, found: SpeechProfile, tts: tuple[float, float], turn: list,
                  before: list | None, onsets: Sequence[float], spread: bool) -> float | None:
     """Of ``onsets`` after a turn's first sounds in the previous speaker's voice, the one its text fits best from,
-    when it fits better so by HAND_OVER; or, after a turn ``spread`` over PREV_EXTRA more speech than its text needs,
-    the first, when it fits no more than HEAD_LAX worse. Those sounds then end the turn ``before`` if it ended at most
-    SAME_SPEAKER before them. ``None``: none."""
+    when it fits better so by HAND_OVER; or, after a turn whose last sentence is ``spread`` over PREV_EXTRA more speech
+    than its text needs, the first, when it fits no more than HEAD_LAX worse. Those sounds then end the turn
+    ``before`` if it ended at most SAME_SPEAKER before them. ``None``: none."""
     fitted = fits(comparer, found, tts, turn[0][0], turn[-1][1], points=list(onsets))
     point = _fits_better(fitted)
     if point is None and spread and len(fitted) > 1 and _gain(fitted[0], fitted[1]) >= -HEAD_LAX:
