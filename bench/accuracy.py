@@ -1,7 +1,7 @@
 """Accuracy bench: align the fixed dev suite and print how far the sync maps are from the truth.
 
     .venv/bin/python bench/accuracy.py [--data ../shared/data] [--suite dev|heldout] [--cases clean1,story]
-                                       [--long] [--level word] [--master podcast] [--json]
+                                       [--long] [--level word] [--master podcast] [--cut 0.02] [--json]
 
 Cases are built once with the shared data's make_broadcast.py into --out (default: $SEEKLINE_BENCH_DIR or
 <tmp>/seekline-bench, never inside the repository) and reused. The bench prints figures; it passes no
@@ -9,6 +9,7 @@ judgement. ``--suite heldout`` runs the same recipes with speakers and seeds the
 (FLEURS and LibriSpeech clips with the public-domain ones). ``--aligner truth`` scores the truth against itself
 (every error 0) to check the scorer. ``--master`` aligns each case's audio as a station would publish it
 (``suite.MASTERS``: an MP3, a compressed and loudness-normalised podcast, FM processing) against the same truth.
+``--cut`` aligns each case's audio with its first moments cut off (``suite.cut``): another draw of the same show.
 """
 
 from __future__ import annotations
@@ -159,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="word: also time words and score them against TIMIT's word labels")
     ap.add_argument("--master", choices=sorted(suite.MASTERS),
                     help="align the audio as mastered and published so (see suite.MASTERS)")
+    ap.add_argument("--cut", type=float, default=0.0, metavar="SECONDS",
+                    help="cut this much off the start of each case's audio, its truth moved with it: another draw "
+                         "of the aligner's 40 ms frame grid (0.02: half a frame)")
     a = ap.parse_args(argv)
     suite_cases = suite.SUITES[a.suite]
     if a.list:
@@ -184,8 +188,11 @@ def main(argv: list[str] | None = None) -> int:
         built = suite.ensure(case, data, out)
         if a.master:
             built = suite.mastered(built, a.master)
+        if a.cut:
+            built = suite.cut(built, a.cut)
         print(f"[{case.name}] built in {time.perf_counter() - t0:.1f} s: {built.audio}", file=sys.stderr)
-        syncmap = built.audio.parent / (f"syncmap-{a.master}.json" if a.master else "syncmap.json")
+        tags = [t for t in (a.master, f"cut{round(a.cut * 1000)}ms" if a.cut else None) if t]
+        syncmap = built.audio.parent / ("-".join(["syncmap", *tags]) + ".json")
         try:
             r, pairs = run_case(built, align, syncmap)
         except Exception as e:  # noqa: BLE001 - a failing case is a figure too; keep going

@@ -454,6 +454,26 @@ def mastered(built: Built, master: str) -> Built:
     return replace(built, audio=dest)
 
 
+def cut(built: Built, seconds: float) -> Built:
+    """``built`` with the first ``seconds`` of its audio cut off (cached beside it as a 16 kHz mono WAV) and its truth
+    moved with it: the same show on another draw of the aligner's 40 ms MFCC frame grid (0.02 moves it by half a
+    frame). How far a sync map moves between such draws is how far its figures can be trusted."""
+    dest = built.audio.with_name(f"{built.audio.stem}-cut{round(seconds * 1000)}ms.wav")
+    if not dest.exists():
+        part = dest.with_name(f".{dest.name}")
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(built.audio), "-af", f"atrim=start={seconds}",
+                        "-ar", str(SR), "-ac", "1", "-f", "wav", str(part)], check=True)
+        part.rename(dest)
+    def moved(span: dict[str, float]) -> dict[str, float]:
+        return {k: round(v - seconds, 4) for k, v in span.items()}
+
+    truth = shift(built.truth, -seconds)
+    truth["ads"] = [moved(ad) for ad in truth.get("ads", ())]
+    if "story" in truth:
+        truth["story"] = moved(truth["story"])
+    return replace(built, audio=dest, truth=truth)
+
+
 def default_out() -> Path:
     return Path(os.environ.get("SEEKLINE_BENCH_DIR") or Path(tempfile.gettempdir()) / "seekline-bench")
 

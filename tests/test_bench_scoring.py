@@ -244,3 +244,32 @@ def test_a_mastered_case_keeps_its_timing_so_its_truth_still_holds(tmp_path, mas
         rise = a + int(np.argmax(level[a:a + int(0.4 * suite.SR)] > 30 * floor))
         assert rise / suite.SR == pytest.approx(t, abs=0.005)
     assert suite.mastered(built, master).audio.stat().st_mtime == out.audio.stat().st_mtime  # cached
+
+
+def test_a_case_cut_at_its_start_moves_its_audio_and_truth_together(tmp_path):
+    from bench import suite
+
+    # bursts of noise at known times over a quiet floor, as a case with an ad and a story span
+    rng = np.random.default_rng(3)
+    y = 0.001 * rng.standard_normal(6 * suite.SR)
+    for t in (1.0, 2.5, 4.0):
+        y[int(t * suite.SR):int((t + 0.5) * suite.SR)] += 0.2 * rng.standard_normal(suite.SR // 2)
+    suite.write_wav(y.astype(np.float32), tmp_path / "audio.wav")
+    turn = {"speech_start": 2.5, "speech_end": 3.0, "clip_start": 2.4, "clip_end": 3.1,
+            "utterances": [{"clip_start": 2.4, "clip_end": 3.1}]}
+    truth = {"duration_s": 6.0, "turns": [turn], "ads": [{"start": 4.0, "end": 4.5}],
+             "story": {"start": 1.0, "end": 5.0}}
+    built = suite.Built(suite.CASES[0], tmp_path / "audio.wav", tmp_path / "transcript.txt", truth)
+
+    out = suite.cut(built, 0.02)
+    assert out.audio == tmp_path / "audio-cut20ms.wav"
+    heard = suite.load(out.audio)
+    assert len(heard) == 6 * suite.SR - int(0.02 * suite.SR)
+    level = np.convolve(heard**2, np.ones(80) / 80, mode="same")
+    rises = [int(np.argmax(level[int((t - 0.3) * suite.SR):] > 30 * np.median(level))) / suite.SR + t - 0.3
+             for t in (1.0, 2.5, 4.0)]
+    assert rises == pytest.approx([0.98, 2.48, 3.98], abs=0.005)  # every burst 20 ms earlier
+    moved = out.truth["turns"][0]
+    assert (moved["speech_start"], moved["utterances"][0]["clip_start"]) == (2.48, 2.38)
+    assert out.truth["ads"] == [{"start": 3.98, "end": 4.48}] and out.truth["story"] == {"start": 0.98, "end": 4.98}
+    assert built.truth["turns"][0]["speech_start"] == 2.5  # the case itself is left as it was
