@@ -464,6 +464,7 @@ def cut(built: Built, seconds: float) -> Built:
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(built.audio), "-af", f"atrim=start={seconds}",
                         "-ar", str(SR), "-ac", "1", "-f", "wav", str(part)], check=True)
         part.rename(dest)
+
     def moved(span: dict[str, float]) -> dict[str, float]:
         return {k: round(v - seconds, 4) for k, v in span.items()}
 
