@@ -117,8 +117,8 @@ def write_case(work: Path, truth: dict[str, Any], audio_src: Path | None = None,
 
 
 def shift(truth: dict[str, Any], dt: float) -> dict[str, Any]:
-    """Move every time in a truth by ``dt`` seconds."""
-    keys = ("clip_start", "clip_end", "speech_start", "speech_end")
+    """Move every time in a truth by ``dt`` seconds: its turns' and their clips', and its ads' and story's spans."""
+    keys = ("clip_start", "clip_end", "speech_start", "speech_end", "start", "end")
 
     def moved(d: dict[str, Any]) -> dict[str, Any]:
         return {k: (round(v + dt, 4) if k in keys and v is not None else v) for k, v in d.items()}
@@ -126,7 +126,10 @@ def shift(truth: dict[str, Any], dt: float) -> dict[str, Any]:
     turns = []
     for t in truth["turns"]:
         turns.append({**moved(t), "utterances": [moved(u) for u in t.get("utterances", [])]})
-    return {**truth, "turns": turns}
+    spans = {"ads": [moved(ad) for ad in truth["ads"]]} if "ads" in truth else {}
+    if "story" in truth:
+        spans["story"] = moved(truth["story"])
+    return {**truth, "turns": turns, **spans}
 
 
 # -- the cases --------------------------------------------------------------------------------------
@@ -443,14 +446,19 @@ MASTERS = {
 }
 
 
-def mastered(built: Built, master: str) -> Built:
-    """``built`` with its audio through ``MASTERS[master]`` (cached beside it as ``audio-<master>.mp3``)."""
-    dest = built.audio.with_name(f"audio-{master}.mp3")
+def _filtered(audio: Path, dest: Path, *args: str) -> Path:
+    """``audio`` through ffmpeg with ``args`` (its filter and output format) into ``dest``, unless already there."""
     if not dest.exists():
         part = dest.with_name(f".{dest.name}")
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(built.audio), "-af", MASTERS[master],
-                        "-ar", "44100", "-ac", "2", "-b:a", "128k", "-f", "mp3", str(part)], check=True)
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(audio), *args, str(part)], check=True)
         part.rename(dest)
+    return dest
+
+
+def mastered(built: Built, master: str) -> Built:
+    """``built`` with its audio through ``MASTERS[master]`` (cached beside it as ``audio-<master>.mp3``)."""
+    dest = _filtered(built.audio, built.audio.with_name(f"audio-{master}.mp3"), "-af", MASTERS[master],
+                     "-ar", "44100", "-ac", "2", "-b:a", "128k", "-f", "mp3")
     return replace(built, audio=dest)
 
 
@@ -458,21 +466,9 @@ def cut(built: Built, seconds: float) -> Built:
     """``built`` with the first ``seconds`` of its audio cut off (cached beside it as a 16 kHz mono WAV) and its truth
     moved with it: the same show on another draw of the aligner's 40 ms MFCC frame grid (0.02 moves it by half a
     frame). How far a sync map moves between such draws is how far its figures can be trusted."""
-    dest = built.audio.with_name(f"{built.audio.stem}-cut{round(seconds * 1000)}ms.wav")
-    if not dest.exists():
-        part = dest.with_name(f".{dest.name}")
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(built.audio), "-af", f"atrim=start={seconds}",
-                        "-ar", str(SR), "-ac", "1", "-f", "wav", str(part)], check=True)
-        part.rename(dest)
-
-    def moved(span: dict[str, float]) -> dict[str, float]:
-        return {k: round(v - seconds, 4) for k, v in span.items()}
-
-    truth = shift(built.truth, -seconds)
-    truth["ads"] = [moved(ad) for ad in truth.get("ads", ())]
-    if "story" in truth:
-        truth["story"] = moved(truth["story"])
-    return replace(built, audio=dest, truth=truth)
+    dest = _filtered(built.audio, built.audio.with_name(f"{built.audio.stem}-cut{round(seconds * 1000)}ms.wav"),
+                     "-af", f"atrim=start={seconds}", "-ar", str(SR), "-ac", "1", "-f", "wav")
+    return replace(built, audio=dest, truth=shift(built.truth, -seconds))
 
 
 def default_out() -> Path:
