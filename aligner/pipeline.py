@@ -27,7 +27,7 @@ Progress = Callable[[str, float], None]
 MAX_CHARS_PER_SECOND = 40.0
 WORDS_SHARE = 0.5  # at word level, the share of the "align" stage spent before the words
 MIN_NONSPEECH = 0.5  # seconds of music, silence or untranscribed speech left between turns worth a segment
-DOUBT_BELOW = 0.7  # in a long recording, breaks are looked for around turns with less confidence than this
+DOUBT_BELOW = 0.7  # breaks not yet found are looked for around turns with less confidence than this
 # aeneas's MFCCs take the log of each mel band's power at least 1e-5 (-50 dB), so the pauses of a recording whose
 # noise floor is below that look like eSpeak's digital silence; mastered for podcast or radio (compressed, loud),
 # its pauses sit 10-20 dB above it with a spectrum of their own, and the DTW stretches sentences across them. Such a
@@ -217,9 +217,9 @@ def _breaks_near(
     wav: Path, found: speech.SpeechProfile, texts: list[list[str]], per_turn: list[list[tuple[float, float]]],
     doubtful: Sequence[int], rendering: engine.Rendering, span: tuple[float, float], mfcc: np.ndarray,
 ) -> list[tuple[float, float]]:
-    """The speech the text does not have near the ``doubtful`` turns of a long recording aligned in windows
-    (``per_turn``: each turn's sentence times): looked for between the turns around each run of them. An ad the
-    windows absorbed leaves turns near it in doubt; searched all through, an hour would take 14 s."""
+    """The speech the text does not have near the ``doubtful`` turns (``per_turn``: each turn's sentence times):
+    looked for between the turns around each run of them. An ad the alignment absorbed leaves turns near it in
+    doubt; a long recording is searched only there (all through, an hour would take 14 s)."""
     runs: list[list[int]] = []  # turns within AROUND of a doubtful one, [first, stop), a window long at most
     for k in doubtful:
         a, z = max(0, k - untranscribed.AROUND), min(len(texts), k + untranscribed.AROUND + 1)
@@ -362,15 +362,18 @@ def align_wav(
                                                   progress=lambda f: progress("align", share + 0.05 * f), workers=pool)
                 return found, _per_turn(flat, texts)
 
-            if mfcc is not None:  # aligned in windows, with no search for breaks: look near the turns in doubt
-                assessed = quality.assess(_build(transcript, per_turn), found)
-                confidence = {s.id: s.confidence or 0.0 for s in assessed if s.kind == "turn"}
-                doubtful = [k for k, t in enumerate(spoken) if confidence.get(t.id, 0.0) < DOUBT_BELOW]
-                holes = _breaks_near(wav, found, texts, per_turn, doubtful, rendering, span or (0.0, found.duration),
-                                     mfcc)
-                if holes:
-                    found, per_turn = again(holes, 0.8)
+            # Aligned in windows, with no search for breaks, or in one pass, with a search that misses breaks among
+            # short turns (their chunks match weakly): look near the turns in doubt for breaks not yet found.
             frames = (lambda: mfcc) if mfcc is not None else recording_mfcc
+            assessed = quality.assess(_build(transcript, per_turn), found)
+            confidence = {s.id: s.confidence or 0.0 for s in assessed if s.kind == "turn"}
+            doubtful = [k for k, t in enumerate(spoken) if confidence.get(t.id, 0.0) < DOUBT_BELOW]
+            near = [h for h in _breaks_near(wav, found, texts, per_turn, doubtful, rendering,
+                                            span or (0.0, found.duration), frames())
+                    if not any(a < h[1] and h[0] < b for a, b in holes)]
+            if near:
+                holes = untranscribed.merge([*holes, *near])
+                found, per_turn = again(holes, 0.8)
             if holes:  # a break that holds a turn's words is the text's own speech
                 held = untranscribed.holding_text(wav, holes, [(t[0][0], t[-1][1]) for t in per_turn], by_turn,
                                                   recorded, frames())
@@ -379,10 +382,14 @@ def align_wav(
                     found, per_turn = again(holes, 0.85)
             judged = _judge(wav, transcript, texts, found, per_turn, rendering, options, span, frames, pool)
             if mfcc is None and holes:  # breaks the search through the whole recording found: or the text's own speech?
-                # the alignment without them may say so
-                plain = _judge(wav, transcript, texts, *again([], 0.9), rendering, options, span, frames, pool)
-                if quality.overall(plain.segments).confidence > quality.overall(judged.segments).confidence:
-                    judged, holes = plain, []
+                # The alignment without them, or without one of them, may say so: one false break among true ones
+                # (bench/seeds.py --recipe ads) had cost the true ones too.
+                fewer = [[], *([h for h in holes if h != x] for x in holes)] if len(holes) > 1 else [[]]
+                best = quality.overall(judged.segments).confidence
+                for kept in fewer:
+                    other = _judge(wav, transcript, texts, *again(kept, 0.9), rendering, options, span, frames, pool)
+                    if (confidence := quality.overall(other.segments).confidence) > best:
+                        judged, holes, best = other, kept, confidence
         progress("align", 0.95)
         segments, checked, fit = judged.segments, judged.checked, judged.fit
         if level == "word" and not judged.mismatch:
