@@ -388,8 +388,8 @@ def align_wav(
                 best = quality.overall(judged.segments).confidence
                 for kept in fewer:
                     other = _judge(wav, transcript, texts, *again(kept, 0.9), rendering, options, span, frames, pool)
-                    if (confidence := quality.overall(other.segments).confidence) > best:
-                        judged, holes, best = other, kept, confidence
+                    if (score := quality.overall(other.segments).confidence) > best:
+                        judged, holes, best = other, kept, score
         progress("align", 0.95)
         segments, checked, fit = judged.segments, judged.checked, judged.fit
         if level == "word" and not judged.mismatch:
